@@ -1,0 +1,93 @@
+"""The KPI glossary: names, units, which direction is better, and plain-language definitions.
+
+Every table, target and report speaks these names (DESIGN.md section 7). This module is pure data
+and imports nothing, so the scenario schema can check `[targets]` against it and the report can
+translate it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Direction = Literal["higher", "lower", "neutral"]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One column of `replications.csv`."""
+
+    name: str
+    unit: str
+    better: Direction
+    en: str
+    fr: str
+
+
+_KPIS = (
+    Kpi("contacts", "count", "neutral",
+        "member requests arriving in the measured window (first attempts only)",
+        "demandes d'adhérents arrivées dans la fenêtre mesurée (premières tentatives)"),
+    Kpi("calls_offered", "count", "neutral",
+        "inbound call attempts (first + retrials) made while the lines were open",
+        "appels entrants (premiers appels et rappels) passés pendant l'ouverture des lignes"),
+    Kpi("calls_answered", "count", "neutral", "offered calls answered by an advisor",
+        "appels présentés décrochés par un conseiller"),
+    Kpi("calls_abandoned", "count", "lower", "offered calls whose caller hung up while waiting",
+        "appels présentés raccrochés pendant l'attente"),
+    Kpi("calls_closed", "count", "lower", "call attempts made while the lines were closed",
+        "appels passés lignes fermées"),
+    Kpi("abandon_rate", "share", "lower", "calls_abandoned / calls_offered",
+        "appels abandonnés / appels présentés"),
+    Kpi("p_wait", "share", "lower", "share of offered calls that found no advisor free",
+        "part des appels présentés qui n'ont trouvé aucun conseiller libre"),
+    Kpi("asa_s", "seconds", "lower", "mean wait of answered calls",
+        "attente moyenne des appels décrochés"),
+    Kpi("service_level", "share", "higher",
+        "calls answered within the threshold / calls offered",
+        "appels décrochés dans le délai cible / appels présentés"),
+    Kpi("occupancy", "share", "neutral",
+        "advisor work time / advisor available time (staffed minus meetings and shrinkage, "
+        "plus overtime)",
+        "temps de travail des conseillers / temps disponible (présence hors réunions et "
+        "absences, heures supplémentaires comprises)"),
+    Kpi("callbacks_owed", "count", "neutral", "contacts owed a callback",
+        "contacts à rappeler"),
+    Kpi("callback_on_time_rate", "share", "higher",
+        "share of contacts owed a callback reached before the deadline",
+        "part des contacts à rappeler joints avant l'échéance"),
+    Kpi("callback_hours_p90", "hours", "lower",
+        "90th percentile of hours from request to the member being reached",
+        "9e décile des heures entre la demande et le rappel abouti"),
+    Kpi("callbacks_unreachable", "count", "lower",
+        "contacts closed after the last failed callback attempt",
+        "contacts clos après la dernière tentative de rappel infructueuse"),
+    Kpi("escalated_experts", "count", "neutral", "contacts escalated to the expert network",
+        "contacts transmis au réseau d'experts"),
+    Kpi("handed_over_regional", "count", "neutral", "contacts handed over to a regional office",
+        "contacts relayés par une structure régionale"),
+    Kpi("resolution_hours_mean", "hours", "lower",
+        "mean hours from first contact to the answer reaching the member",
+        "heures moyennes entre le premier contact et la réponse"),
+    Kpi("resolution_hours_p90", "hours", "lower",
+        "90th percentile of hours from first contact to the answer reaching the member",
+        "9e décile des heures entre le premier contact et la réponse"),
+    Kpi("open_at_end", "count", "lower", "contacts not yet answered when the horizon ends",
+        "contacts sans réponse à la fin de l'horizon"),
+    Kpi("overtime_hours", "hours", "lower", "advisor time worked past shift end",
+        "temps travaillé après la fin de service"),
+    Kpi("remediations", "count", "lower", "provider defects reworked in-house",
+        "défauts du prestataire repris en interne"),
+    Kpi("cost_inhouse", "money", "lower", "paid advisor hours times the loaded hourly cost",
+        "heures payées des conseillers fois le coût horaire chargé"),
+    Kpi("cost_provider", "money", "lower", "what the provider is paid",
+        "montant payé au prestataire"),
+    Kpi("cost_total", "money", "lower", "cost_inhouse + cost_provider (+ experts, penalties)",
+        "coût interne + prestataire (+ experts, pénalités)"),
+    Kpi("cost_per_contact", "money", "lower", "cost_total / contacts",
+        "coût total / contacts"),
+)
+
+KPIS: dict[str, Kpi] = {k.name: k for k in _KPIS}
+"""Every KPI by name, in the order of `replications.csv`."""
+

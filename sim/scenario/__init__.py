@@ -1,0 +1,32 @@
+"""Scenario files, format v1: the schema, the loader and the error report.
+
+This package imports nothing else of `sim` except the KPI glossary (pure data): everything else
+reads scenarios, scenarios read nothing.
+"""
+
+from sim.scenario.loading import (
+    Issue,
+    ScenarioError,
+    deep_merge,
+    load_scenario,
+    to_toml,
+    validate,
+    with_overrides,
+)
+from sim.scenario.schema import Scenario, Target
+from sim.scenario.sections import Resolution
+from sim.scenario.units import minutes
+
+__all__ = [
+    "Issue",
+    "Resolution",
+    "Scenario",
+    "ScenarioError",
+    "Target",
+    "deep_merge",
+    "load_scenario",
+    "minutes",
+    "to_toml",
+    "validate",
+    "with_overrides",
+]

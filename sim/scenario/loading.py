@@ -1,0 +1,301 @@
+"""Reading scenario files: TOML, `extends`, and every problem reported with its path.
+
+A planner who edits a file by hand and makes three mistakes sees three lines, each naming the key
+(`case_types[2].talk.mean`, lists counted from 1), the reason and the offending value. Nothing
+runs until the whole file is valid.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any, get_args
+
+import tomli_w
+from pydantic import BaseModel, ValidationError
+
+from sim.scenario.schema import Scenario
+from sim.scenario.units import format_duration
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a scenario file."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}: {where}{self.message}"
+
+
+class ScenarioError(ValueError):
+    """A scenario file (or a variant of one) is not valid; `issues` lists every problem."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, merge (`extends`) and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        listing every problem found, each with its dotted path and the offending value.
+    """
+    path = Path(path)
+    data = read_merged(path)
+    return validate(data, str(path))
+
+
+def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file's table with every `extends` parent merged under it (arrays replace)."""
+    label = str(path)
+    resolved = path.resolve()
+    if resolved in _seen:
+        chain = " -> ".join(str(p.name) for p in (*_seen, resolved))
+        raise ScenarioError([Issue(label, "extends",
+                                   f"files extend each other in a loop: {chain}")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Issue(label, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Issue(label, "", f"cannot read the file ({exc})")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError([Issue(label, "extends", "give the parent file's path as a string")])
+    base = read_merged(path.parent / parent, (*_seen, resolved))
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; everything else (arrays included) is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def validate(data: dict[str, Any], label: str = "<scenario>") -> Scenario:
+    """Build a frozen Scenario from a plain table, or raise ScenarioError with every problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_issues(exc, data, label)) from None
+
+
+def _issues(exc: ValidationError, data: Any, label: str) -> list[Issue]:
+    issues = []
+    errors = exc.errors()
+    for error in errors:
+        loc = error["loc"]
+        if error["type"] == "too_short" and any(
+            len(other["loc"]) > len(loc) and other["loc"][:len(loc)] == loc for other in errors
+        ):
+            continue  # a list emptied by its own invalid items: the items say why
+        path, node = _path(loc, data)
+        value = error.get("input", node)
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            path = _join(path, "dist")  # the tag names the distribution: point at it
+            value = node.get("dist") if isinstance(node, dict) else None
+        ctx = error.get("ctx") or {}
+        if error["type"] == "scenario_issues":
+            for sub, message in ctx["issues"]:
+                sub_path, sub_node = _path(_split(sub), node)
+                full = _join(path, sub_path) if sub_path else _join(path, sub)
+                issues.append(Issue(label, full, _with_value(message, sub_node)))
+            continue
+        message = _message(error, path)
+        issues.append(Issue(label, path, _with_value(message, value)))
+    return issues
+
+
+def _split(dotted: str) -> tuple[str | int, ...]:
+    """`sources[2].start` -> ('sources', 1, 'start') (positions back to 0-based)."""
+    parts: list[str | int] = []
+    for piece in dotted.replace("]", "").split("."):
+        name, *indices = piece.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) - 1 for i in indices)
+    return tuple(parts)
+
+
+def _path(loc: tuple[str | int, ...], data: Any) -> tuple[str, Any]:
+    """Walk the input along pydantic's location, skipping its union-member tags."""
+    text, node = "", data
+    for part in loc:
+        if isinstance(node, list | tuple) and isinstance(part, int) and part < len(node):
+            text += f"[{part + 1}]"
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            text = _join(text, str(part))
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
+            text = _join(text, part)  # a missing key
+            node = None
+    return text, node
+
+
+def _is_tag(part: str) -> bool:
+    return part in {"exponential", "lognormal", "gamma", "constant", "uniform", "triangular",
+                    "empirical", "int", "float", "str", "none", "bool", "list", "tuple",
+                    "dict"} or "[" in part or part.startswith(("function-", "is-instance"))
+
+
+def _join(a: str, b: str) -> str:
+    if not b:
+        return a
+    return f"{a}.{b}" if a and not b.startswith("[") else f"{a}{b}"
+
+
+_DISTS = "exponential, lognormal, gamma, constant, uniform, triangular or empirical"
+
+
+def _message(error: Any, path: str) -> str:
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        key = path.rsplit(".", 1)[-1]
+        close = difflib.get_close_matches(key, _fields_at(error["loc"]), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown key{hint}"
+    if kind == "missing":
+        return "missing (required)"
+    if kind == "string_pattern_mismatch":
+        return "use lowercase letters a-z, digits and '-' only"
+    if kind == "union_tag_invalid":
+        return f"unknown distribution; use {_DISTS}"
+    if kind == "union_tag_not_found":
+        return f"missing: say which distribution ({_DISTS})"
+    if kind == "too_short":
+        return "needs at least one entry (got none)"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a table: a [section] or {key = value, ...}"
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if message.startswith("Input should be "):
+        message = "must be " + message[len("Input should be "):]
+    return message[0].lower() + message[1:] if message[:1].isupper() else message
+
+
+def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
+    """Field names of the section holding the last key of a location, for "did you mean"."""
+    models: list[type[BaseModel]] = [Scenario]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        tagged = [m for m in models if part in get_args(_annotation(m, "dist"))]
+        if tagged:  # a distribution's tag picks the member of the union
+            models = tagged
+            continue
+        field = next((m.model_fields[part] for m in models if part in m.model_fields), None)
+        models = _inner_models(field.annotation) if field is not None else []
+        if not models:
+            return []
+    return list(models[0].model_fields)
+
+
+def _annotation(model: type[BaseModel], name: str) -> Any:
+    field = model.model_fields.get(name)
+    return field.annotation if field is not None else None
+
+
+def _inner_models(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _inner_models(arg)]
+
+
+def _show(value: Any) -> str:
+    """A value as the planner wrote it: `2025-01-01`, `true`, `'5m'`, `-3`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_duration(value)
+    return repr(value)
+
+
+def _with_value(message: str, value: Any) -> str:
+    """Append the offending scalar, unless the message already quotes it."""
+    if value is None or isinstance(value, dict | list | tuple):
+        return message
+    shown = _show(value)
+    if f"(got {shown})" in message or (isinstance(value, str) and shown in message):
+        return message
+    return f"{message} (got {shown})"
+
+
+def to_toml(scenario: Scenario) -> str:
+    """The fully resolved scenario as TOML; loading it gives back an equal Scenario."""
+    data = scenario.model_dump(exclude_none=True, by_alias=True)
+    return tomli_w.dumps(_dist_first(data))
+
+
+def _dist_first(node: Any) -> Any:
+    if isinstance(node, dict):
+        ordered = {"dist": node["dist"]} if "dist" in node else {}
+        ordered.update({k: _dist_first(v) for k, v in node.items() if k != "dist"})
+        return ordered
+    if isinstance(node, list | tuple):
+        return [_dist_first(v) for v in node]
+    if isinstance(node, str):
+        return str(node)  # enums as their plain value
+    return node
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any], label: str = "") -> Scenario:
+    """A validated variant of a scenario with dotted-path keys replaced.
+
+    `{"staff.advisors": 13, "sources[2].volume.per_year": 900}`; list items may also be named:
+    `"case_types.eco.share"`. The variant is validated like a file, so a sweep cannot build an
+    impossible scenario.
+    """
+    data = scenario.model_dump(mode="json", exclude_none=True, by_alias=True)
+    issues = []
+    for dotted, value in overrides.items():
+        try:
+            _set_path(data, dotted, value)
+        except (KeyError, IndexError, TypeError) as exc:
+            issues.append(Issue(label or scenario.name, dotted, f"no such key ({exc})"))
+    if issues:
+        raise ScenarioError(issues)
+    return validate(data, label or scenario.name)
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    node: Any = data
+    parts = _split(dotted)
+    for i, part in enumerate(parts):
+        key: Any = part
+        if isinstance(node, list) and isinstance(part, str):
+            named = [j for j, item in enumerate(node)
+                     if isinstance(item, dict) and item.get("name") == part]
+            if not named:
+                raise KeyError(part)
+            key = named[0]
+        if i == len(parts) - 1:
+            node[key] = value
+            return
+        if isinstance(node, dict) and key not in node:
+            node[key] = {}
+        node = node[key]

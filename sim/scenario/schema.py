@@ -1,0 +1,197 @@
+"""The Scenario: everything one simulated option needs, validated and frozen before it runs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
+
+from sim.glossary import KPIS
+from sim.scenario.sections import (
+    Calendar,
+    CaseType,
+    Channel,
+    Demand,
+    Horizon,
+    Run,
+    Section,
+    Source,
+    Staff,
+    check_shares,
+)
+from sim.scenario.units import format_clock, raise_issues
+
+Op = Literal[">=", "<="]
+
+
+class Target(Section):
+    """A KPI threshold such as `callback_on_time_rate >= 0.95`."""
+
+    op: Op
+    value: float
+
+    def met(self, observed: float) -> bool:
+        """Whether an observed KPI value meets the target."""
+        return observed >= self.value if self.op == ">=" else observed <= self.value
+
+    def __str__(self) -> str:
+        return f"{self.op}{self.value:g}"
+
+
+_TARGET = re.compile(r"\s*(>=|<=|=>|=<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?)\s*(%?)\s*")
+"""`>=0.95`, `<= 5%`, `=>0.9`: an operator, a number, an optional percent sign."""
+
+
+def _parse_target(value: Any) -> Any:
+    if isinstance(value, Target | dict):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a target is a number or a string such as \">=0.95\"")
+    if isinstance(value, int | float):
+        return {"op": "", "value": value}  # direction filled in from the KPI below
+    if isinstance(value, str):
+        match = _TARGET.fullmatch(value)
+        if match is None:
+            raise ValueError(f"cannot read target {value!r}; write e.g. \">=0.95\" or \"<=0.05\"")
+        op = {"=>": ">=", "=<": "<="}.get(match.group(1), match.group(1))
+        number = float(match.group(2)) / (100 if match.group(3) else 1)
+        return {"op": op, "value": number}
+    raise ValueError("a target is a number or a string such as \">=0.95\"")
+
+
+_LATER_SECTIONS = ("callbacks", "escalation", "files", "outsourcing", "ai")
+
+
+class Scenario(Section):
+    """One option to simulate. Build it with `sim.load_scenario`; it cannot be changed afterwards
+    (use `model_copy(update=...)` or `sim.scenario.with_overrides` for variants)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+    title: str = ""
+    description: str = ""
+    horizon: Horizon
+    calendar: Calendar = Calendar()
+    sources: tuple[Source, ...] = Field(min_length=1)
+    demand: Demand = Demand()
+    labels: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(default_factory=dict)
+    case_types: tuple[CaseType, ...] = Field(min_length=1)
+    channel: Channel = Channel()
+    staff: Staff
+    targets: dict[str, Target] = Field(default_factory=dict)
+    run: Run = Run()
+    callbacks: Any = None
+    escalation: Any = None
+    files: Any = None
+    outsourcing: Any = None
+    ai: Any = None
+
+    @field_validator(*_LATER_SECTIONS)
+    @classmethod
+    def _not_yet(cls, value: Any, info: ValidationInfo) -> Any:
+        # a field check, not a cross-check, so it is listed with every other problem
+        if value is not None:
+            raise ValueError(f"section [{info.field_name}] is not supported yet")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: tuple[Source, ...]) -> tuple[Source, ...]:
+        _unique([s.name for s in value], "source")
+        return value
+
+    @field_validator("case_types")
+    @classmethod
+    def _case_mix(cls, value: tuple[CaseType, ...]) -> tuple[CaseType, ...]:
+        _unique([c.name for c in value], "case type")
+        shares = check_shares({c.name: c.share for c in value}, "case type")
+        return tuple(c.model_copy(update={"share": shares[c.name]}) for c in value)
+
+    @field_validator("labels")
+    @classmethod
+    def _label_shares(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        issues = []
+        out = {}
+        for label, shares in value.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", label):
+                issues.append((label, "a label name uses a-z, 0-9, - and _"))
+                continue
+            try:
+                out[label] = check_shares(shares, f"{label!r}")
+            except ValueError as exc:
+                issues.append((label, str(exc)))
+        raise_issues(issues)
+        return out
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _known_kpis(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        issues = []
+        out = {}
+        for kpi, spec in value.items():
+            if kpi not in KPIS:
+                close = difflib.get_close_matches(kpi, list(KPIS), n=1)
+                issues.append((kpi, "unknown KPI" + (f"; did you mean {close[0]!r}?" if close
+                                                     else "")))
+                continue
+            try:
+                parsed = _parse_target(spec)
+            except ValueError as exc:
+                issues.append((kpi, str(exc)))
+                continue
+            if isinstance(parsed, dict) and parsed.get("op") == "":
+                better = KPIS[kpi].better
+                if better == "neutral":
+                    issues.append((kpi, f"say which way: \">={spec}\" or \"<={spec}\""))
+                    continue
+                parsed = {**parsed, "op": ">=" if better == "higher" else "<="}
+            if (KPIS[kpi].unit == "share" and isinstance(parsed, dict)
+                    and not 0 <= parsed["value"] <= 1):
+                issues.append((kpi, "a share is between 0 and 1; write e.g. \">=0.95\" or "
+                                    "\">=95%\""))
+                continue
+            out[kpi] = Target.model_validate(parsed) if isinstance(parsed, dict) else parsed
+        raise_issues(issues)
+        return out
+
+    @field_serializer("targets")
+    def _write_targets(self, value: dict[str, Target]) -> dict[str, str]:
+        return {kpi: f"{target.op}{target.value!r}" for kpi, target in value.items()}  # exact
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        issues: list[tuple[str, str]] = []
+        horizon = self.horizon
+        for i, source in enumerate(self.sources, start=1):
+            if source.start and source.start > horizon.end:
+                issues.append((f"sources[{i}].start",
+                               f"is after the horizon ends ({horizon.end})"))
+            if source.end and source.end < horizon.start:
+                issues.append((f"sources[{i}].end",
+                               f"is before the horizon starts ({horizon.start})"))
+        open_start, open_end = self.calendar.open_hours
+        for i, meeting in enumerate(self.staff.meetings, start=1):
+            at = open_start if meeting.at is None else meeting.at
+            end = at + meeting.duration.total_seconds() / 60
+            if at < open_start or end > open_end:
+                issues.append((f"staff.meetings[{i}]",
+                               f"the meeting ({format_clock(at)}-{_clock_or_later(end)}) does "
+                               f"not fit inside the open hours ({format_clock(open_start)}-"
+                               f"{format_clock(open_end)})"))
+        raise_issues(issues)
+        return self
+
+
+def _unique(names: list[str], what: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"two {what}s are named {name!r}")
+        seen.add(name)
+
+
+def _clock_or_later(minute: float) -> str:
+    return format_clock(int(minute)) if minute <= 1440 else "after midnight"

@@ -1,0 +1,373 @@
+"""The sections of a scenario file (DESIGN.md section 6), one pydantic model each.
+
+Every model is frozen and forbids unknown keys, so a misspelt key is an error rather than a silent
+default. Defaults live here and nowhere else in the code.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from sim.scenario.distributions import Constant, Distribution
+from sim.scenario.units import (
+    MONTHS,
+    WEEKDAYS,
+    ClockTime,
+    Duration,
+    Weekday,
+    format_clock,
+    parse_month,
+    parse_weekday,
+    raise_issues,
+)
+
+SHARE_TOLERANCE = 1e-3
+"""Hand-written shares (0.56, 0.25, 0.19) may miss 1 by rounding; beyond this they are refused."""
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Section(BaseModel):
+    """A frozen section that refuses unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    """Refuse shares that do not sum to 1; return them normalised.
+
+    Shares already summing to 1 up to float rounding are kept as they are, so that normalising
+    twice changes nothing and a written-back scenario reads back equal.
+    """
+    total = sum(shares.values())
+    if not shares:
+        raise ValueError(f"no {what} shares given")
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ValueError(f"{what} shares sum to {total:g}, they must sum to 1")
+    if abs(total - 1.0) <= 1e-9:
+        return dict(shares)
+    return {key: value / total for key, value in shares.items()}
+
+
+def _weights(names: tuple[str, ...], what: str, read: Any, missing: float = 0.0) -> Any:
+    """Accept weights as a list in order or a table by name; return a full tuple.
+
+    `read` turns a key written by hand ("monday", "lundi", "janvier") into its short name;
+    names not in the table weigh `missing`.
+    """
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, dict):
+            table: dict[str, Any] = {}
+            for key, weight in value.items():
+                try:
+                    name = read(key)
+                except ValueError:
+                    raise ValueError(f"unknown {what} {key!r}; use {', '.join(names)}") from None
+                if name in table:
+                    raise ValueError(f"{what} {name!r} is given twice")
+                table[name] = weight
+            return tuple(table.get(name, missing) for name in names)
+        if isinstance(value, list | tuple) and len(value) != len(names):
+            raise ValueError(f"give {len(names)} {what} weights ({', '.join(names)}), "
+                             f"got {len(value)}")
+        return value
+
+    return parse
+
+
+def _hour_weights(value: Any) -> Any:
+    if isinstance(value, dict):
+        out = [0.0] * 24
+        for key, weight in value.items():
+            text = str(key).strip()
+            hour = text.split(":")[0].split("h")[0]
+            if not hour.isdigit() or not 0 <= int(hour) <= 23:
+                raise ValueError(f"hour {key!r} is not an hour of the day \"00\"..\"23\"")
+            out[int(hour)] = weight
+        return tuple(out)
+    if isinstance(value, list | tuple) and len(value) != 24:
+        raise ValueError(f"give 24 hour weights (00 to 23), got {len(value)}")
+    return value
+
+
+Weight = Annotated[float, Field(ge=0)]
+
+
+def _positive_weights(value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+    if value is not None and not any(w > 0 for w in value):
+        raise ValueError("at least one weight must be positive")
+    return value
+
+
+class Horizon(Section):
+    """The simulated period: `start` and `end` dates (both included), and warm-up days."""
+
+    start: date
+    end: date
+    warmup_days: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.end < self.start:
+            raise_issues([("end", f"is before start ({self.start})")])
+        if self.warmup_days >= self.days:
+            raise_issues([("warmup_days", f"leaves nothing to measure in a {self.days}-day "
+                                          "horizon")])
+        return self
+
+    @property
+    def days(self) -> int:
+        """Calendar days in the horizon."""
+        return (self.end - self.start).days + 1
+
+
+class Calendar(Section):
+    """When the lines are open. 24/7 is all seven days and `["00:00", "24:00"]`."""
+
+    open_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    open_hours: tuple[ClockTime, ClockTime] = (9 * 60, 18 * 60)
+    holidays: tuple[date, ...] = ()
+    public_holidays: Literal["none", "fr"] = "none"
+
+    @field_validator("open_hours")
+    @classmethod
+    def _close_after_open(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[1] <= value[0]:
+            raise ValueError(f"the lines close ({format_clock(value[1])}) before they open "
+                             f"({format_clock(value[0])})")
+        return value
+
+    @field_validator("open_days")
+    @classmethod
+    def _some_days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("no open day")
+        twice = sorted({day for day in value if value.count(day) > 1}, key=WEEKDAYS.index)
+        if twice:
+            verb = "is" if len(twice) == 1 else "are"
+            raise ValueError(f"{', '.join(map(repr, twice))} {verb} listed twice")
+        return tuple(day for day in WEEKDAYS if day in value)
+
+
+class Volume(Section):
+    """How many contacts a source sends: exactly one of the keys.
+
+    `per_year` (365.25 days), `per_week`, `per_day` (per day with demand), `per_hour` (per hour
+    with demand) set the plateau rate; `total` sets the expected contacts over the horizon,
+    ramp-up and weights included.
+    """
+
+    per_year: float | None = Field(default=None, gt=0)
+    per_week: float | None = Field(default=None, gt=0)
+    per_day: float | None = Field(default=None, gt=0)
+    per_hour: float | None = Field(default=None, gt=0)
+    total: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Volume:
+        given = [key for key, value in self.model_dump().items() if value is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of per_year, per_week, per_day, per_hour, total"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        return self
+
+    @property
+    def unit(self) -> str:
+        """Which key was given."""
+        return next(k for k, v in self.model_dump().items() if v is not None)
+
+    @property
+    def amount(self) -> float:
+        """The number given."""
+        return float(getattr(self, self.unit))
+
+
+class Source(Section):
+    """Where contacts come from: a region, a federation, a service."""
+
+    name: Name
+    volume: Volume
+    start: date | None = None
+    end: date | None = None
+    ramp_up: Duration = timedelta(0)
+    volume_cv: float = Field(default=0.0, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Source:
+        if self.start and self.end and self.end < self.start:
+            raise_issues([("end", f"is before start ({self.start})")])
+        return self
+
+
+class Demand(Section):
+    """When contacts arrive within the week, the day and the year (weights are normalised)."""
+
+    weekday_weights: Annotated[
+        tuple[Weight, ...] | None, BeforeValidator(_weights(WEEKDAYS, "weekday", parse_weekday))
+    ] = None
+    hour_weights: Annotated[tuple[Weight, ...] | None, BeforeValidator(_hour_weights)] = None
+    month_weights: Annotated[  # months not named keep a weight of 1
+        tuple[Weight, ...] | None,
+        BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
+    ] = None
+    day_cv: float = Field(default=0.0, ge=0, le=5)
+
+    _positive = field_validator("weekday_weights", "hour_weights", "month_weights")(
+        _positive_weights
+    )
+
+
+class Resolution(StrEnum):
+    """How a case type is answered."""
+
+    FIRST_CONTACT = "first-contact"
+    CALLBACK = "callback"
+    EXPERT = "expert"
+    REGIONAL = "regional"
+    FILE = "file"
+
+
+SUPPORTED_RESOLUTIONS = frozenset({Resolution.FIRST_CONTACT})
+"""Resolutions the engine implements today; the others are refused as not supported yet."""
+
+
+class CaseType(Section):
+    """A kind of request and how it is answered."""
+
+    name: Name
+    share: Share
+    talk: Distribution
+    wrap_up: Distribution = Constant(dist="constant", value=timedelta(0))
+    resolution: Resolution = Resolution.FIRST_CONTACT
+
+    @field_validator("resolution")
+    @classmethod
+    def _supported(cls, value: Resolution) -> Resolution:
+        if value not in SUPPORTED_RESOLUTIONS:
+            raise ValueError(f"resolution {value.value!r} is not supported yet")
+        return value
+
+
+class Retry(Section):
+    """What a caller does after hanging up or finding the lines closed."""
+
+    probability: Share = 0.0
+    delay: Distribution = Constant(dist="constant", value=timedelta(minutes=30))
+    max_attempts: int = Field(default=1, ge=1, le=50)
+
+
+class Channel(Section):
+    """How members reach the helpline."""
+
+    mode: Literal["inbound", "callback"] = "inbound"
+    patience: Distribution | None = None
+    retry: Retry = Retry()
+    service_level_threshold: Duration = timedelta(seconds=20)
+
+    @field_validator("mode")
+    @classmethod
+    def _supported(cls, value: str) -> str:
+        if value != "inbound":
+            raise ValueError(f"mode {value!r} is not supported yet")
+        return value
+
+
+class Shift(Section):
+    """A group of advisors working the same hours on the same days."""
+
+    name: Name
+    advisors: int = Field(ge=0, le=10_000)
+    days: tuple[Weekday, ...] | None = None
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if self.end <= self.start:
+            raise_issues([("end", f"is not after start ({format_clock(self.start)})")])
+        return self
+
+
+class Meeting(Section):
+    """A recurring meeting that takes advisors off the lines.
+
+    `teams` splits the advisors into that many teams meeting at different times (a team meeting);
+    `teams = 1` takes everybody off at once (an all-advisor meeting).
+    """
+
+    name: Name
+    per_year: float = Field(gt=0, le=366)
+    duration: Duration
+    teams: int = Field(default=1, ge=1)
+    at: ClockTime | None = None
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("a meeting must last more than 0")
+        return value
+
+
+WorkKind = Literal["calls", "callbacks", "files", "research", "remediation"]
+
+
+class Staff(Section):
+    """Who answers: a fixed number of advisors on the open hours, or shifts."""
+
+    advisors: int | None = Field(default=None, ge=0, le=10_000)
+    shifts: tuple[Shift, ...] = ()
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    meetings: tuple[Meeting, ...] = ()
+    cost_per_hour: float = Field(default=0.0, ge=0)
+    priorities: tuple[WorkKind, ...] = ("calls", "callbacks", "files", "research",
+                                        "remediation")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Staff:
+        issues = []
+        if self.advisors is not None and self.shifts:
+            issues.append(("", "give advisors or [[staff.shifts]], not both"))
+        if self.advisors is None and not self.shifts:
+            issues.append(("", "give advisors = <number> or [[staff.shifts]]"))
+        names = [shift.name for shift in self.shifts]
+        for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+            issues.append(("shifts", f"two shifts are named {name!r}"))
+        kinds = self.priorities
+        for kind in dict.fromkeys(k for k in kinds if kinds.count(k) > 1):
+            issues.append(("priorities", f"{kind!r} is listed twice"))
+        raise_issues(issues)
+        return self
+
+    @property
+    def headcount(self) -> int:
+        """Advisors employed (the sum over shifts)."""
+        if self.advisors is not None:
+            return self.advisors
+        return sum(shift.advisors for shift in self.shifts)
+
+
+class Run(Section):
+    """Default replications and seed (the command line may override them)."""
+
+    replications: int = Field(default=10, ge=1, le=100_000)
+    seed: int = Field(default=1, ge=0, lt=2**63)
+
+
+def is_close(a: float, b: float) -> bool:
+    """Shares compared with the tolerance of hand-written numbers."""
+    return math.isclose(a, b, abs_tol=SHARE_TOLERANCE)
