@@ -1,0 +1,165 @@
+"""When members get in touch: non-homogeneous Poisson arrivals for each source.
+
+A source's arrival rate is a weekly volume shaped by weekday, hour-of-day and month weights,
+switched on at the source's start date and ramped up linearly over `ramp_up` (a new service being
+publicised), multiplied by a random factor per day (`demand.day_cv`: busy and quiet days for
+everyone) and by one random factor per replication (`volume_cv`: we are not sure of the volume).
+The rate is constant within each hour, so rate changes are never skipped. Arrival times come
+from time rescaling: unit-rate Poisson points mapped through the inverse of the cumulative rate,
+which is exact for this piecewise-constant rate.
+
+Volume keys: `per_year` is per 365.25 days and `per_week` per 7 days; `per_day` is per day with
+demand (a weekday with a positive weight) and `per_hour` per hour with demand; `total` is the
+expected number over the whole horizon with every weight and the ramp-up applied. Month weights
+move demand between months without changing the yearly volume (they are normalised over an
+average year of 365.25 days). When
+`hour_weights` is not given, demand is spread evenly over the open hours and arrives only while
+the lines are scheduled to be open; members still call on holidays and find the lines closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import DAY, Calendar
+from sim.scenario import Scenario, minutes
+from sim.scenario.sections import Source
+from sim.streams import Streams
+
+HOUR = 60.0
+AVERAGE_MONTH_DAYS = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+"""Days per month in an average year of 365.25 days."""
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Pieces of time (minutes) with a constant arrival rate per minute."""
+
+    start: np.ndarray
+    length: np.ndarray
+    rate: np.ndarray
+
+    def expected(self) -> float:
+        """Expected arrivals over all segments."""
+        return float(np.sum(self.rate * self.length))
+
+
+class DemandProfile:
+    """The deterministic shape of demand of one scenario (before random day and volume factors)."""
+
+    def __init__(self, scenario: Scenario, calendar: Calendar) -> None:
+        demand, cal = scenario.demand, scenario.calendar
+        self.scenario, self.calendar = scenario, calendar
+        open_days = {d for d in cal.open_days}
+        weekday = np.array(demand.weekday_weights if demand.weekday_weights is not None else
+                           [1.0 if d in open_days else 0.0
+                            for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")])
+        self.weekday = weekday / weekday.sum()
+        opens, closes = cal.open_hours
+        slot = np.arange(24) * HOUR
+        if demand.hour_weights is None:
+            self.slot_offset = np.clip(opens - slot, 0.0, HOUR)
+            self.slot_length = np.clip(np.minimum(closes, slot + HOUR) - slot, 0.0, HOUR)
+            self.slot_length = np.maximum(self.slot_length - self.slot_offset, 0.0)
+            hours = self.slot_length / HOUR
+        else:
+            self.slot_offset = np.zeros(24)
+            self.slot_length = np.full(24, HOUR)
+            hours = np.array(demand.hour_weights, dtype=float)
+        self.hour = hours / hours.sum()
+        month = np.array(demand.month_weights if demand.month_weights is not None else [1.0] * 12)
+        # normalised over an average year, so that month weights move demand between months
+        # without changing the yearly volume
+        self.month = month / (np.dot(month, AVERAGE_MONTH_DAYS) / 365.25)
+        self.day_weekday = np.array([calendar.weekday(d) for d in range(calendar.days)])
+        self.day_month = np.array([calendar.date(d).month - 1 for d in range(calendar.days)])
+        # demand hours per week: how `per_hour` and `per_day` translate to a weekly volume
+        self.days_per_week = float(np.count_nonzero(self.weekday))
+        self.hours_per_day = float(np.sum(np.where(self.hour > 0, self.slot_length / HOUR, 0.0)))
+
+    def weekly(self, source: Source) -> float:
+        """The plateau weekly volume of a source (`total` is resolved in `segments`)."""
+        unit, amount = source.volume.unit, source.volume.amount
+        if unit == "per_week":
+            return amount
+        if unit == "per_year":
+            return amount * 7.0 / 365.25
+        if unit == "per_day":
+            return amount * self.days_per_week
+        if unit == "per_hour":
+            return amount * self.days_per_week * self.hours_per_day
+        return 1.0  # "total": scaled afterwards
+
+    def segments(self, source: Source, day_factor: np.ndarray | None = None) -> Segments:
+        """Hour-by-hour rates of a source over the horizon."""
+        cal = self.calendar
+        days = np.arange(cal.days)
+        per_day = (self.weekday[self.day_weekday] * self.month[self.day_month])[:, None]
+        rate_per_slot = per_day * self.hour[None, :]  # share of a week's volume in each slot
+        start = days[:, None] * DAY + np.arange(24)[None, :] * HOUR + self.slot_offset[None, :]
+        length = np.broadcast_to(self.slot_length, start.shape)
+        mid = start + length / 2
+        active = self._active(source, mid)
+        shape = rate_per_slot * active
+        if day_factor is not None:
+            shape = shape * day_factor[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(length > 0, shape / length, 0.0)
+        weekly = self.weekly(source)
+        if source.volume.unit == "total":
+            base = np.sum(rate_per_slot * active)
+            weekly = source.volume.amount / base if base > 0 else 0.0
+        keep = length.ravel() > 0
+        return Segments(start.ravel()[keep], length.ravel()[keep], (rate * weekly).ravel()[keep])
+
+    def _active(self, source: Source, t: np.ndarray) -> np.ndarray:
+        """Share of the plateau rate at times `t`: 0 before the start, the ramp, 1 afterwards."""
+        cal = self.calendar
+        begin = ((source.start - cal.start).days * DAY) if source.start else 0.0
+        stop = ((source.end - cal.start).days + 1) * DAY if source.end else np.inf
+        ramp = minutes(source.ramp_up)
+        level = np.clip((t - begin) / ramp, 0.0, 1.0) if ramp > 0 else (t >= begin) * 1.0
+        return np.where((t >= begin) & (t < stop), level, 0.0)
+
+
+def gamma_factor(rng: np.random.Generator, cv: float, size: int | None = None) -> np.ndarray:
+    """Random multipliers with mean 1 and coefficient of variation `cv` (1 if cv is 0)."""
+    if cv == 0:
+        return np.ones(() if size is None else size)
+    shape = 1.0 / cv**2
+    return rng.gamma(shape, 1.0 / shape, size)
+
+
+def arrival_times(profile: DemandProfile, streams: Streams) -> list[np.ndarray]:
+    """Sorted arrival times (minutes) of each source of the scenario, for one replication."""
+    scenario = profile.scenario
+    day_factor = gamma_factor(streams.get("day-factor"), scenario.demand.day_cv,
+                              profile.calendar.days)
+    out = []
+    for source in scenario.sources:
+        volume = float(gamma_factor(streams.get("volume", source.name), source.volume_cv))
+        segments = profile.segments(source, day_factor)
+        out.append(_rescale(segments, volume, streams.get("arrivals", source.name)))
+    return out
+
+
+def _rescale(segments: Segments, volume: float, rng: np.random.Generator) -> np.ndarray:
+    """Map unit-rate Poisson points through the inverse cumulative rate."""
+    mass = segments.rate * segments.length * volume
+    cumulative = np.concatenate([[0.0], np.cumsum(mass)])
+    total = cumulative[-1]
+    if total <= 0:
+        return np.empty(0)
+    points: list[np.ndarray] = []
+    last = 0.0
+    while last <= total:
+        size = int(total - last + 5 * np.sqrt(total)) + 16
+        chunk = last + np.cumsum(-np.log1p(-rng.random(size)))
+        points.append(chunk)
+        last = float(chunk[-1])
+    units = np.concatenate(points)
+    units = units[units < total]
+    k = np.searchsorted(cumulative, units, side="right") - 1
+    return segments.start[k] + (units - cumulative[k]) / (segments.rate[k] * volume)

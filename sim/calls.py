@@ -1,0 +1,169 @@
+"""Inbound calls: members ring, wait in line, may hang up, and may try again.
+
+A call that finds an advisor free is answered at once; otherwise the caller joins a first-come,
+first-served queue and waits up to their patience. A caller who hangs up, or who rings while the
+lines are closed, tries again later with the probability and delay of `[channel] retry`, up to
+`max_attempts` (after a closed line, the delay counts from the next opening). When the lines
+close, waiting callers are still answered.
+
+Abandonment is handled lazily: a caller whose patience has run out stays in the queue until an
+advisor reaches them, and is then recorded as having hung up at the moment their patience ran out.
+That is exact for a first-come-first-served queue and saves an event per waiting caller; a caller
+who would try again gets one event, at the time of the new attempt.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL
+
+from sim.advisors import CALL, AdvisorPool, Due
+from sim.calendar import Calendar
+from sim.contacts import Contacts
+from sim.records import CallOutcome, ContactOutcome, Recorder
+
+_ANSWERED, _ABANDONED, _WAITING = int(CallOutcome.ANSWERED), int(CallOutcome.ABANDONED), -1
+_CONTACT_ANSWERED = int(ContactOutcome.ANSWERED)
+
+
+class _Waiting:
+    """A caller in the queue."""
+
+    __slots__ = ("arrived", "attempt", "contact", "gives_up", "state")
+
+    def __init__(self, contact: int, attempt: int, arrived: float, gives_up: float) -> None:
+        self.contact, self.attempt = contact, attempt
+        self.arrived, self.gives_up = arrived, gives_up
+        self.state = _WAITING
+
+
+class InboundLine:
+    """The live-call channel of one replication."""
+
+    def __init__(self, env: simpy.Environment, contacts: Contacts, calendar: Calendar,
+                 pool: AdvisorPool, recorder: Recorder) -> None:
+        self.env, self.calendar, self.pool = env, calendar, pool
+        self._log_call = recorder.calls.append
+        self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
+        self.queue: deque[_Waiting] = deque()
+        n = len(contacts)
+        self.arrived: list[float] = contacts.arrived.tolist()
+        self.talk: list[float] = contacts.talk.tolist()
+        self.work_minutes: list[float] = (contacts.talk + contacts.wrap_up).tolist()
+        # per attempt, flattened: attempt j of contact k is at k * max_attempts + j
+        self.max_attempts = contacts.patience.shape[1]
+        self.patience: list[float] = contacts.patience.ravel().tolist()
+        self.retries: list[bool] = contacts.retries.ravel().tolist()
+        self.retry_delay: list[float] = contacts.retry_delay.ravel().tolist()
+        self.outcome = [int(ContactOutcome.OPEN)] * n
+        self.attempts = [0] * n
+        self.answered_at = [np.nan] * n
+
+    # -- arrivals ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the first member's call."""
+        if self.arrived:
+            self.env.schedule(Due(self._first_call, 0), NORMAL, self.arrived[0])
+
+    def _first_call(self, event: Any) -> None:
+        contact = event._value
+        now = self.arrived[contact]  # env.now, without the rounding of now + (arrival - now)
+        nxt = contact + 1
+        if nxt < len(self.arrived):
+            self.env.schedule(Due(self._first_call, nxt), NORMAL, self.arrived[nxt] - now)
+        self._ring(contact, 0, now)
+
+    def _ring(self, contact: int, attempt: int, now: float) -> None:
+        self.attempts[contact] = attempt + 1
+        if not self._open_from <= now < self._open_until and not self._reopened(now):
+            self._log_call((contact, attempt + 1, now, int(CallOutcome.CLOSED), 0.0, -1))
+            if self._would_retry(contact, attempt):
+                slot = contact * self.max_attempts + attempt
+                delay = self.calendar.next_open(now) - now + self.retry_delay[slot]
+                self.env.schedule(Due(self._retry, (contact, attempt + 1)),
+                                  NORMAL, delay)
+            else:
+                self.outcome[contact] = int(ContactOutcome.CLOSED)
+            return
+        idle = self.pool.idle
+        if idle:
+            self._answer(idle.popleft(), contact, attempt, now, now)
+            return
+        slot = contact * self.max_attempts + attempt
+        caller = _Waiting(contact, attempt, now, now + self.patience[slot])
+        self.queue.append(caller)
+        if self._would_retry(contact, attempt) and caller.gives_up < np.inf:
+            retry_at = caller.gives_up + self.retry_delay[slot]
+            self.env.schedule(Due(self._retry_if_abandoned, caller), NORMAL,
+                              retry_at - now)
+
+    def _reopened(self, now: float) -> bool:
+        """Whether the lines are open at `now`, remembering the open interval found."""
+        if not self.calendar.is_open(now):
+            return False
+        self._open_from, self._open_until = now, self.calendar.closes_at(now)
+        return True
+
+    def _would_retry(self, contact: int, attempt: int) -> bool:
+        slot = contact * self.max_attempts + attempt
+        return attempt + 1 < self.max_attempts and self.retries[slot]
+
+    def _retry(self, event: Any) -> None:
+        contact, attempt = event._value
+        self._ring(contact, attempt, self.env.now)
+
+    def _retry_if_abandoned(self, event: Any) -> None:
+        caller: _Waiting = event._value
+        if caller.state == _ANSWERED:
+            return
+        if caller.state == _WAITING:
+            self._hung_up(caller)  # still in the queue, patience long gone
+        self._ring(caller.contact, caller.attempt + 1, self.env.now)
+
+    # -- answering ---------------------------------------------------------------------------
+    def serve(self, advisor: int) -> bool:
+        """Answer the longest-waiting caller who is still on the line, if any."""
+        queue, now = self.queue, self.env.now
+        while queue:
+            caller = queue.popleft()
+            if caller.state != _WAITING:
+                continue
+            if caller.gives_up <= now:
+                self._hung_up(caller)
+                continue
+            caller.state = _ANSWERED
+            self._answer(advisor, caller.contact, caller.attempt, caller.arrived, now)
+            return True
+        return False
+
+    def _answer(self, advisor: int, contact: int, attempt: int, arrived: float,
+                now: float) -> None:
+        self._log_call((contact, attempt + 1, arrived, _ANSWERED, now - arrived, advisor))
+        self.outcome[contact] = _CONTACT_ANSWERED
+        self.answered_at[contact] = now + self.talk[contact]
+        self.pool.work(advisor, CALL, self.work_minutes[contact], contact, now)
+
+    def _hung_up(self, caller: _Waiting) -> None:
+        caller.state = _ABANDONED
+        self._log_call((caller.contact, caller.attempt + 1, caller.arrived, _ABANDONED,
+                      caller.gives_up - caller.arrived, -1))
+        if not self._would_retry(caller.contact, caller.attempt):
+            self.outcome[caller.contact] = int(ContactOutcome.ABANDONED)
+
+    def finish(self) -> None:
+        """At the horizon's end: settle callers still in the queue."""
+        now = self.env.now
+        for caller in self.queue:
+            if caller.state != _WAITING:
+                continue
+            if caller.gives_up <= now:
+                self._hung_up(caller)
+            else:
+                caller.state = int(CallOutcome.WAITING)
+                self._log_call((caller.contact, caller.attempt + 1, caller.arrived,
+                              int(CallOutcome.WAITING), now - caller.arrived, -1))
+        self.queue.clear()

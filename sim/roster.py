@@ -1,0 +1,142 @@
+"""The roster: when each advisor is on the lines.
+
+Advisors work the open hours (`staff.advisors = 15`) or named shifts. Some days an advisor is
+absent (`shrinkage`, drawn per advisor and day); meetings take whole teams off the lines at
+scheduled times spread evenly over the year (four team meetings a year per team, two all-advisor
+meetings). What is left is each advisor's **availability**: intervals during which they take work.
+An interval ends either at the end of a shift or at the start of a meeting; the difference
+matters, because work finished after a shift's end is overtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.calendar import DAY, Calendar
+from sim.scenario import Scenario, minutes
+from sim.scenario.units import WEEKDAYS
+from sim.streams import Streams
+
+SHIFT_END, MEETING = 0, 1
+"""How an availability interval ends."""
+
+
+@dataclass
+class Roster:
+    """Availability and scheduled time of every advisor over the horizon."""
+
+    advisors: int
+    shift_of: list[int]  # index of the advisor's shift (0 when staffed by a plain count)
+    available: list[list[tuple[float, float, int]]]  # per advisor: (start, end, how it ends)
+    scheduled: list[tuple[int, float, float]] = field(default_factory=list)  # shift pieces
+    absent: list[tuple[int, float, float]] = field(default_factory=list)
+    meetings: list[tuple[int, float, float, str]] = field(default_factory=list)
+
+
+def build_roster(scenario: Scenario, calendar: Calendar, streams: Streams) -> Roster:
+    """Shifts minus absences minus meetings, per advisor."""
+    staff = scenario.staff
+    pieces_by_shift = _shift_pieces(scenario, calendar)
+    shift_of = [i for i, shift in enumerate(_shifts(scenario)) for _ in range(shift[0])]
+    roster = Roster(len(shift_of), shift_of, [])
+    meetings = _meeting_times(scenario, calendar, len(shift_of))
+    for advisor, shift in enumerate(shift_of):
+        pieces = pieces_by_shift[shift]
+        roster.scheduled.extend((advisor, a, b) for a, b in pieces)
+        if staff.shrinkage > 0 and pieces:
+            days = np.array([int(a // DAY) for a, _ in pieces])
+            absent_day = streams.uniform(calendar.days, "absence", str(advisor)) < staff.shrinkage
+            keep = []
+            for (a, b), day in zip(pieces, days, strict=True):
+                if absent_day[day]:
+                    roster.absent.append((advisor, a, b))
+                else:
+                    keep.append((a, b))
+            pieces = keep
+        own = [m for m in meetings if m[0] == advisor]
+        roster.meetings.extend(own)
+        roster.available.append(_merge(_subtract(pieces, own)))
+    return roster
+
+
+def _shifts(scenario: Scenario) -> list[tuple[int, int, int, frozenset[str] | None]]:
+    """(advisors, start, end, days) per shift; a plain count works the open hours."""
+    staff, cal = scenario.staff, scenario.calendar
+    if staff.advisors is not None:
+        return [(staff.advisors, cal.open_hours[0], cal.open_hours[1], None)]
+    return [(s.advisors, s.start, s.end, frozenset(s.days) if s.days else None)
+            for s in staff.shifts]
+
+
+def _shift_pieces(scenario: Scenario, calendar: Calendar) -> list[list[tuple[float, float]]]:
+    """Per shift, its working pieces (one per day, split at midnight) over the horizon."""
+    out = []
+    open_days = frozenset(scenario.calendar.open_days)
+    for _, start, end, days in _shifts(scenario):
+        wanted = days if days is not None else open_days
+        pieces = []
+        for day in range(calendar.days):
+            date = calendar.date(day)
+            if WEEKDAYS[date.weekday()] in wanted and date not in calendar.holidays:
+                pieces.append((day * DAY + start, day * DAY + end))
+        out.append(pieces)
+    return out
+
+
+def _meeting_times(
+    scenario: Scenario, calendar: Calendar, advisors: int
+) -> list[tuple[int, float, float, str]]:
+    """Meetings spread evenly over the horizon, teams staggered, moved to the next open day."""
+    out: list[tuple[int, float, float, str]] = []
+    opens = scenario.calendar.open_hours[0]
+    for meeting in scenario.staff.meetings:
+        spacing = 365.25 / meeting.per_year
+        at = opens if meeting.at is None else meeting.at
+        length = minutes(meeting.duration)
+        for team in range(meeting.teams):
+            members = [a for a in range(advisors) if a % meeting.teams == team]
+            offset = (team + 1) / (meeting.teams + 1)
+            k = 0
+            while (nominal := int((k + offset) * spacing)) < calendar.days:
+                day = nominal
+                while day < calendar.days and not calendar.open_day[day]:
+                    day += 1
+                if day < calendar.days:
+                    begin = day * DAY + at
+                    out.extend((a, begin, begin + length, meeting.name) for a in members)
+                k += 1
+    return out
+
+
+def _subtract(
+    pieces: list[tuple[float, float]], meetings: list[tuple[int, float, float, str]]
+) -> list[tuple[float, float, int]]:
+    """Remove meeting times from working pieces, noting which pieces end at a meeting."""
+    out: list[tuple[float, float, int]] = [(a, b, SHIFT_END) for a, b in pieces]
+    for _, m_start, m_end, _ in meetings:
+        cut = []
+        for a, b, kind in out:
+            if m_end <= a or m_start >= b:
+                cut.append((a, b, kind))
+                continue
+            if a < m_start:
+                cut.append((a, m_start, MEETING))
+            if m_end < b:
+                cut.append((m_end, b, kind))
+        out = cut
+    return out
+
+
+def _merge(pieces: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+    """Join pieces that touch (a 24/7 advisor works through midnight)."""
+    out: list[tuple[float, float, int]] = []
+    for a, b, kind in sorted(pieces):
+        if b <= a:
+            continue
+        if out and out[-1][1] == a:
+            out[-1] = (out[-1][0], b, kind)
+        else:
+            out.append((a, b, kind))
+    return out
