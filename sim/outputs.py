@@ -1,0 +1,114 @@
+"""Writing results: every file atomically, provenance in a manifest written last.
+
+Each file is written to a temporary name in the same folder and moved into place with
+`os.replace`, so a crash never leaves a half-written file under a real name. The manifest
+(code version, seed, replications, runtime, scenario hash, and the checksum of every file) is
+written last: a folder whose manifest lists a file's checksum holds that run's complete result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.scenario import Scenario, to_toml
+
+
+def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
+    """Write a file through a temporary name and move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    data = text.encode("utf-8")
+
+    def write(handle: io.BufferedWriter) -> None:
+        handle.write(data)
+
+    atomic_write(path, write)
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV (comma, point decimal, UTF-8) atomically."""
+    write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S"))
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    """Write a Parquet file atomically."""
+    atomic_write(path, lambda handle: frame.to_parquet(handle, index=False))
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario: two runs of the same hash simulated the same thing."""
+    return hashlib.sha256(to_toml(scenario).encode("utf-8")).hexdigest()
+
+
+def code_version() -> str:
+    """The package version, with the git commit when run from a checkout."""
+    try:
+        version = metadata.version("helpline-sim")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = "", ""
+    if commit:
+        version += f"+g{commit}" + (".dirty" if dirty else "")
+    return version
+
+
+def environment() -> dict[str, str]:
+    """Versions of what computed the result."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for package in ("simpy", "numpy", "pandas", "scipy", "pydantic"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "unknown"
+    return out
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any], files: list[str]) -> None:
+    """Write `manifest.json` last, with the checksum of each file of the result."""
+    manifest = {**manifest, "files": {name: file_digest(folder / name) for name in files}}
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
