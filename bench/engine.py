@@ -1,0 +1,76 @@
+"""Time our engine against the reference engines, in the same run, on the same model.
+
+The model of DESIGN.md section 9: M/M/15 at 90 % load with exponential patience (mean handle
+time 3 min, patience 5 min), 24/7. Our engine runs it from a scenario (`scenarios/mmc-bench.toml`)
+and records its full tables. Two figures are reported per 100,000 callers (medians):
+
+- `simulate`: the SimPy run plus building the record tables, from members already drawn
+  (comparable with the baselines, which are handed pre-drawn arrays);
+- `replication`: everything, including drawing arrivals and member attributes.
+
+Usage: `python bench/engine.py [--repeats 7] [--json out.json]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.baselines import make_data, measure, run_simpy_calendar  # noqa: E402
+from sim.model import draw, simulate  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "mmc-bench.toml"
+
+
+def _median_per_100k(fn, callers, repeats):  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 100_000 / callers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    scenario = load_scenario(SCENARIO)
+    members = draw(scenario, 1, 0)
+    callers = len(members.contacts)
+    tables = simulate(members)  # warm-up, and a sanity line below
+    calls = tables.calls
+    abandon = float((calls["outcome"] == "abandoned").mean())
+
+    baseline = measure(run_simpy_calendar, make_data(), args.repeats)
+    ours_sim = _median_per_100k(lambda: simulate(members), callers, args.repeats)
+    ours_rep = _median_per_100k(lambda: simulate(draw(scenario, 1, 0)), callers, args.repeats)
+    rows = {
+        "simpy_calendar (reference)": baseline,
+        "helpline-sim simulate": ours_sim,
+        "helpline-sim replication": ours_rep,
+    }
+    print(f"M/M/15+M at 90 % load, {callers:,} callers per run, median of {args.repeats}")
+    print(f"{'engine':30s} {'s/100k':>8s} {'x ref':>6s}")
+    for name, value in rows.items():
+        print(f"{name:30s} {value:8.4f} {value / baseline:6.2f}")
+    print(f"abandonment share (Erlang A: about 0.054): {abandon:.4f}")
+    if args.json:
+        args.json.write_text(json.dumps({**rows, "callers": callers}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
