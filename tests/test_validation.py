@@ -391,10 +391,34 @@ def test_two_case_types_with_the_same_name_are_refused() -> None:
     assert problem(data) == ("case_types", "two case types are named 'call'")
 
 
-@pytest.mark.parametrize("resolution", ["callback", "expert", "regional", "file"])
-def test_resolution_the_engine_does_not_implement_is_refused(resolution: str) -> None:
+@pytest.mark.parametrize(("resolution", "section"), [
+    ("expert", "[escalation.experts]"),
+    ("regional", "[escalation.regional]"),
+    ("file", "[files]"),
+])
+def test_resolution_without_the_section_it_needs_is_refused(resolution: str,
+                                                            section: str) -> None:
     assert problem(edited(**{"case_types[1].resolution": resolution})) == (
-        "case_types[1].resolution", f"resolution {resolution!r} is not supported yet")
+        "case_types[1].resolution", f"{resolution!r} needs the {section} section")
+
+
+def test_resolution_is_refused_at_the_position_of_its_case_type() -> None:
+    data = edited(**{"case_types[1].share": 0.5})
+    data["case_types"].append({"name": "aid", "share": 0.5, "talk": "5min",
+                               "resolution": "file"})
+    assert problem(data) == ("case_types[2].resolution", "'file' needs the [files] section")
+
+
+@pytest.mark.parametrize(("resolution", "sections"), [
+    ("callback", {}),
+    ("expert", {"escalation": {"experts": {"response": "4h"}}}),
+    ("regional", {"escalation": {"regional": {"response": "2d"}}}),
+    ("file", {"files": {"process": "30min"}}),
+])
+def test_every_resolution_is_accepted_with_the_section_it_needs(
+        resolution: str, sections: dict[str, Any]) -> None:
+    scenario = validate(edited(**{"case_types[1].resolution": resolution}, **sections))
+    assert scenario.case_types[0].resolution.value == resolution
 
 
 def test_unknown_resolution_lists_the_known_ones() -> None:
@@ -406,15 +430,25 @@ def test_unknown_resolution_lists_the_known_ones() -> None:
 # -- channel and later sections ------------------------------------------------------------------
 
 
-def test_callback_channel_mode_is_not_supported_yet() -> None:
-    assert problem(edited(**{"channel.mode": "callback"})) == (
-        "channel.mode", "mode 'callback' is not supported yet")
+def test_callback_channel_mode_is_accepted() -> None:
+    assert validate(edited(**{"channel.mode": "callback"})).channel.mode == "callback"
 
 
-@pytest.mark.parametrize("section", ["callbacks", "escalation", "files", "outsourcing", "ai"])
+def test_unknown_channel_mode_lists_the_known_ones() -> None:
+    assert problem(edited(**{"channel.mode": "chat"})) == (
+        "channel.mode", "must be 'inbound' or 'callback' (got 'chat')")
+
+
+@pytest.mark.parametrize("section", ["outsourcing", "ai"])
 def test_later_section_is_refused_as_not_supported_yet(section: str) -> None:
     assert problem(edited(**{section: {"anything": 1}})) == (
         section, f"section [{section}] is not supported yet")
+
+
+@pytest.mark.parametrize("section", ["callbacks", "escalation", "backlog"])
+def test_journey_section_refuses_an_unknown_key(section: str) -> None:
+    assert problem(edited(**{section: {"anything": 1}})) == (
+        f"{section}.anything", "unknown key (got 1)")
 
 
 def test_retry_probability_above_one_is_refused() -> None:
@@ -431,6 +465,166 @@ def test_service_level_threshold_without_unit_is_refused() -> None:
     assert problem(edited(**{"channel.service_level_threshold": 20})) == (
         "channel.service_level_threshold",
         "a duration needs a unit, for example \"20min\" or \"20s\" (got 20)")
+
+
+# -- member journeys: callbacks, escalation, files, backlog ------------------------------------
+
+WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FILES = {"process": "30min"}
+
+
+def test_files_arriving_directly_without_a_file_case_type_must_name_one() -> None:
+    data = edited(files={**FILES, "volume": {"per_day": 3}})
+    assert problem(data) == ("files.case_type", "name the case type of files arriving directly "
+                                                "(no case type has resolution \"file\")")
+
+
+def test_files_arriving_directly_take_the_file_case_type_when_there_is_one() -> None:
+    data = edited(**{"case_types[1].resolution": "file"}, files={**FILES, "volume": {"per_day": 3}})
+    assert validate(data).files.volume.per_day == 3  # type: ignore[union-attr]
+
+
+def test_files_case_type_naming_no_case_type_is_refused() -> None:
+    assert problem(edited(files={**FILES, "case_type": "dis"})) == (
+        "files.case_type", "no case type is named 'dis'")
+
+
+def test_source_named_files_is_refused_when_files_arrive_directly() -> None:
+    data = edited(**{"sources[1].name": "files"},
+                  files={**FILES, "volume": {"per_day": 3}, "case_type": "call"})
+    assert problem(data) == ("sources", "the source name 'files' is kept for files arriving "
+                                        "directly")
+
+
+def test_source_named_files_is_accepted_when_no_file_arrives_directly() -> None:
+    data = edited(**{"sources[1].name": "files"}, files=FILES)
+    assert validate(data).sources[0].name == "files"
+
+
+def test_backlog_item_naming_no_case_type_is_refused() -> None:
+    data = edited(backlog={"items": [{"case_type": "call", "count": 2},
+                                     {"case_type": "eco", "count": 3}]})
+    assert problem(data) == ("backlog.items[2].case_type", "no case type is named 'eco'")
+
+
+def test_backlog_item_naming_no_source_is_refused() -> None:
+    data = edited(backlog={"items": [{"case_type": "call", "count": 2, "source": "auvergne"}]})
+    assert problem(data) == ("backlog.items[1].source", "no source is named 'auvergne'")
+
+
+def test_backlog_item_at_an_unknown_step_lists_the_steps() -> None:
+    data = edited(backlog={"items": [{"case_type": "call", "count": 2, "step": "limbo"}]})
+    assert problem(data) == (
+        "backlog.items[1].step",
+        "must be 'callback', 'research', 'expert', 'regional' or 'file' (got 'limbo')")
+
+
+def test_negative_backlog_count_is_refused() -> None:
+    data = edited(backlog={"items": [{"case_type": "call", "count": -2}]})
+    assert problem(data) == ("backlog.items[1].count",
+                             "must be greater than or equal to 0 (got -2)")
+
+
+@pytest.mark.parametrize(("step", "section"), [
+    ("expert", "[escalation.experts]"),
+    ("regional", "[escalation.regional]"),
+    ("file", "[files]"),
+])
+def test_backlog_item_at_a_step_whose_section_is_missing_is_refused(step: str,
+                                                                    section: str) -> None:
+    # the engine cannot run it: an expert step needs experts, a file step needs [files]
+    data = edited(backlog={"items": [{"case_type": "call", "count": 2, "step": step}]})
+    assert problem(data) == ("backlog.items[1].step", f"{step!r} needs the {section} section")
+
+
+def test_backlog_item_from_the_files_source_needs_files_arriving_directly() -> None:
+    # "files" names a source only when [files] volume is set; without it the engine has no
+    # such source to put the item in
+    data = edited(files=FILES, backlog={"items": [{"case_type": "call", "count": 2,
+                                                   "source": "files"}]})
+    assert problem(data) == ("backlog.items[1].source", "no source is named 'files'")
+
+
+def test_more_advisors_reserved_for_callbacks_than_employed_is_refused() -> None:
+    assert problem(edited(callbacks={"reserved_advisors": 6})) == (
+        "callbacks.reserved_advisors", "more than the 5 advisors employed (got 6)")
+
+
+def test_advisors_reserved_for_callbacks_are_counted_over_all_shifts() -> None:
+    staff = {"shifts": [SHIFT, {**SHIFT, "name": "late", "start": "12:00", "end": "18:00"}]}
+    assert validate(edited(staff=staff, callbacks={"reserved_advisors": 4})).staff.headcount == 4
+    assert problem(edited(staff=staff, callbacks={"reserved_advisors": 5})) == (
+        "callbacks.reserved_advisors", "more than the 4 advisors employed (got 5)")
+
+
+def test_days_per_week_with_shifts_is_refused() -> None:
+    assert problem(edited(staff={"shifts": [SHIFT], "days_per_week": 3})) == (
+        "staff.days_per_week", "applies to advisors = <number>; shifts name their own days "
+                               "(got 3)")
+
+
+def test_days_per_week_above_the_open_days_is_refused() -> None:
+    assert problem(edited(**{"staff.days_per_week": 6})) == (
+        "staff.days_per_week", "more than the 5 open days a week (got 6)")
+
+
+def test_days_per_week_up_to_the_open_days_is_accepted() -> None:
+    data = edited(**{"staff.days_per_week": 7, "calendar.open_days": WEEK})
+    assert validate(data).staff.days_per_week == 7
+
+
+def test_zero_callback_deadline_is_refused() -> None:
+    assert problem(edited(callbacks={"deadline": "0s"})) == (
+        "callbacks.deadline", "must be longer than 0 (got '0s')")
+
+
+def test_zero_case_type_deadline_is_refused() -> None:
+    assert problem(edited(**{"case_types[1].deadline": "0s"})) == (
+        "case_types[1].deadline", "must be longer than 0 (got '0s')")
+
+
+def test_unknown_callback_order_is_refused() -> None:
+    assert problem(edited(callbacks={"order": "lifo"})) == (
+        "callbacks.order", "must be 'earliest-deadline' or 'fifo' (got 'lifo')")
+
+
+def test_unknown_callback_clock_is_refused() -> None:
+    assert problem(edited(callbacks={"clock": "wall"})) == (
+        "callbacks.clock", "must be 'calendar', 'business' or 'open-days' (got 'wall')")
+
+
+def test_zero_callback_attempts_is_refused() -> None:
+    assert problem(edited(callbacks={"max_attempts": 0})) == (
+        "callbacks.max_attempts", "must be greater than or equal to 1 (got 0)")
+
+
+def test_reach_probability_above_one_is_refused() -> None:
+    assert problem(edited(callbacks={"reach_probability": 1.2})) == (
+        "callbacks.reach_probability", "must be less than or equal to 1 (got 1.2)")
+
+
+def test_expert_capacity_of_zero_is_refused() -> None:
+    assert problem(edited(escalation={"experts": {"capacity": 0, "response": "4h"}})) == (
+        "escalation.experts.capacity", "must be greater than or equal to 1 (got 0)")
+
+
+def test_experts_without_a_response_time_are_refused() -> None:
+    assert problem(edited(escalation={"experts": {"capacity": 2}})) == (
+        "escalation.experts.response", "missing (required)")
+
+
+def test_files_without_a_process_time_are_refused() -> None:
+    assert problem(edited(files={"from_calls": 0.1})) == ("files.process", "missing (required)")
+
+
+def test_journey_cross_checks_list_all_their_problems_together() -> None:
+    data = edited(**{"case_types[1].resolution": "expert", "staff.days_per_week": 6},
+                  files={**FILES, "case_type": "dis"},
+                  backlog={"items": [{"case_type": "eco", "count": 1}]},
+                  callbacks={"reserved_advisors": 9})
+    assert [path for path, _ in problems(data)] == [
+        "case_types[1].resolution", "files.case_type", "backlog.items[1].case_type",
+        "callbacks.reserved_advisors", "staff.days_per_week"]
 
 
 # -- distributions and durations -----------------------------------------------------------------
@@ -668,11 +862,15 @@ def test_every_problem_in_a_file_is_listed_at_once() -> None:
         "sources[1].volume": {"per_day": -1},
         "demand.weekday_weights": [1, 2],
         "case_types[1].talk": {"dist": "lognormal", "mean": "5m", "cv": 0.5},
-        "case_types[1].resolution": "expert",
+        "case_types[1].resolution": "magic",
         "channel.retry": {"probability": 2},
         "staff.shrinkage": 1.5,
         "run.replications": 0,
         "targets": {"nonsense": 1},
+        "callbacks.order": "lifo",
+        "escalation.experts": {"capacity": 0, "response": "1h"},
+        "files": {"from_calls": 2},
+        "backlog.items": [{"case_type": "call", "count": -1}],
         "ai": {"deflect_share": 0.1},
     })
     paths = [path for path, _ in problems(data)]
@@ -680,7 +878,8 @@ def test_every_problem_in_a_file_is_listed_at_once() -> None:
         "name", "horizon.warmup_days", "calendar.open_hours", "sources[1].volume.per_day",
         "demand.weekday_weights", "case_types[1].talk.mean", "case_types[1].resolution",
         "channel.retry.probability", "staff.shrinkage", "targets.nonsense", "run.replications",
-        "ai",
+        "callbacks.order", "escalation.experts.capacity", "files.from_calls", "files.process",
+        "backlog.items[1].count", "ai",
     ]
 
 
@@ -927,3 +1126,185 @@ def test_validate_command_accepts_a_valid_file(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert re.search(r"ok .*good\.toml \(base\)", result.stdout)
+
+
+def test_validate_command_prints_a_long_path_on_one_line(tmp_path: Path) -> None:
+    # a planner pipes the output into a log or grep: the "ok" line must not be wrapped at the
+    # console width, whatever the length of the path
+    folder = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    folder.mkdir()
+    good = write(folder, "good.toml", BASE_TOML)
+    result = subprocess.run([sys.executable, "-m", "sim", "validate", str(good)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"ok {good} (base)"]
+
+
+# -- backlog read from a CSV of open items -------------------------------------------------------
+
+BACKLOG_TOML = BASE_TOML + """
+[[case_types]]
+name = "research"
+share = 0.0
+talk = "5min"
+resolution = "callback"
+
+[backlog]
+csv = "open.csv"
+"""
+"""The base scenario (starting 2024-01-01 00:00) with its backlog read from open.csv."""
+
+
+def backlog_scenario(folder: Path, csv_text: str, toml: str = BACKLOG_TOML) -> Path:
+    """Write the scenario and its CSV of open items; return the scenario's path."""
+    (folder / "open.csv").write_text(csv_text, encoding="utf-8")
+    return write(folder, "s.toml", toml)
+
+
+def csv_problems(path: Path) -> list[str]:
+    """Every problem reported for a scenario file, as the planner sees it."""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return [str(issue) for issue in caught.value.issues]
+
+
+OPEN_ITEMS = """\
+case_type,received,step,member_name
+call,2023-12-30T10:00,,Jean Dupont
+research,2023-12-31T08:00,research,Marie Curie
+call,2023-12-30T10:00,,Paul Martin
+research,2023-12-31T08:00,research,Louise Michel
+research,2023-12-31T08:00,callback,Ada Lovelace
+"""
+
+
+def test_backlog_csv_is_read_as_counts_of_items_of_the_same_case_type_step_and_age(
+        tmp_path: Path) -> None:
+    scenario = load_scenario(backlog_scenario(tmp_path, OPEN_ITEMS))
+    items = {(i.case_type, i.step, i.source, i.age): i.count for i in scenario.backlog.items}
+    assert items == {
+        ("call", None, None, timedelta(hours=38)): 2,
+        ("research", "research", None, timedelta(hours=16)): 2,
+        ("research", "callback", None, timedelta(hours=16)): 1,
+    }
+
+
+def test_backlog_csv_never_brings_member_names_into_the_scenario(tmp_path: Path) -> None:
+    scenario = load_scenario(backlog_scenario(tmp_path, OPEN_ITEMS))
+    written = to_toml(scenario) + repr(scenario) + str(scenario.model_dump())
+    for name in ("Jean", "Dupont", "Marie", "Curie", "Paul", "Martin", "Louise", "Ada",
+                 "member_name"):
+        assert name not in written
+    assert sum(item.count for item in scenario.backlog.items) == 5
+    assert "csv" not in scenario.backlog.model_dump()
+
+
+def test_backlog_csv_separated_by_semicolons_with_ages_is_read(tmp_path: Path) -> None:
+    text = ("case_type;age;step;source;member_name\n"
+            "call;36h;callback;all;Dupont, Jean\n"
+            "call;1d12h;callback;all;Martin, Paul\n"
+            "research;2d;;;Curie, Marie\n")
+    scenario = load_scenario(backlog_scenario(tmp_path, text))
+    items = {(i.case_type, i.step, i.source, i.age): i.count for i in scenario.backlog.items}
+    assert items == {("call", "callback", "all", timedelta(hours=36)): 2,
+                     ("research", None, None, timedelta(days=2)): 1}
+    assert "Dupont" not in to_toml(scenario)
+
+
+def test_backlog_csv_item_received_after_the_horizon_starts_is_reported_with_its_row(
+        tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "case_type,received\ncall,2023-12-30T10:00\n"
+                                      "call,2024-01-03T10:00\n")
+    assert csv_problems(path) == [
+        f"{path}: backlog.csv: row 3: received 2024-01-03T10:00 is after the horizon starts"]
+
+
+def test_backlog_csv_unreadable_dates_are_all_reported_with_their_rows(tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "case_type,received\ncall,yesterday\n"
+                                      "call,2023-12-30T10:00\ncall,30/12/2023\n")
+    assert csv_problems(path) == [
+        f"{path}: backlog.csv: row 2: cannot read received 'yesterday' as a date-time "
+        "(2025-03-03T14:30)",
+        f"{path}: backlog.csv: row 4: cannot read received '30/12/2023' as a date-time "
+        "(2025-03-03T14:30)",
+    ]
+
+
+def test_backlog_csv_without_a_received_or_age_column_is_reported(tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "case_type,member_name\ncall,Jean Dupont\n")
+    assert csv_problems(path) == [
+        f"{path}: backlog.csv: needs the columns case_type and received (date-time) or age "
+        "(e.g. \"36h\")"]
+
+
+def test_backlog_csv_without_a_case_type_column_is_reported(tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "kind,age\ncall,36h\n")
+    assert csv_problems(path) == [
+        f"{path}: backlog.csv: needs the columns case_type and received (date-time) or age "
+        "(e.g. \"36h\")"]
+
+
+def test_missing_backlog_csv_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.toml", BACKLOG_TOML)
+    [problem_] = csv_problems(path)
+    assert problem_.startswith(f"{path}: backlog.csv: cannot read {tmp_path / 'open.csv'} (")
+
+
+def test_backlog_csv_with_only_a_case_type_column_reports_the_missing_column(
+        tmp_path: Path) -> None:
+    # a one-column file has no delimiter to find: it must be reported like any missing column,
+    # not crash the loader
+    path = backlog_scenario(tmp_path, "case_type\ncall\ncall\n")
+    assert csv_problems(path) == [
+        f"{path}: backlog.csv: needs the columns case_type and received (date-time) or age "
+        "(e.g. \"36h\")"]
+
+
+def test_backlog_csv_date_with_a_time_zone_is_reported_not_crashed(tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "case_type,received\ncall,2023-12-30T10:00+01:00\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [issue.path for issue in caught.value.issues] == ["row 2"]
+
+
+def test_backlog_csv_dates_are_read_when_the_horizon_start_is_written_as_a_string(
+        tmp_path: Path) -> None:
+    # `start = "2024-01-01"` is a valid scenario (the date is parsed by the schema), so the
+    # backlog's received dates must be counted from it as from `start = 2024-01-01`
+    toml = BACKLOG_TOML.replace("start = 2024-01-01", 'start = "2024-01-01"')
+    scenario = load_scenario(backlog_scenario(tmp_path, "case_type,received\n"
+                                                        "call,2023-12-30T10:00\n", toml))
+    assert [(i.case_type, i.age, i.count) for i in scenario.backlog.items] == [
+        ("call", timedelta(hours=38), 1)]
+
+
+def test_validate_command_reports_backlog_csv_problems_and_exits_2_without_traceback(
+        tmp_path: Path) -> None:
+    path = backlog_scenario(tmp_path, "case_type,received,member_name\n"
+                                      "call,2024-02-01T10:00,Jean Dupont\n"
+                                      "call,someday,Marie Curie\n")
+    result = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "Dupont" not in output and "Curie" not in output
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    assert lines == [
+        "2 problems found:",
+        f"{path}: backlog.csv: row 2: received 2024-02-01T10:00 is after the horizon starts",
+        f"{path}: backlog.csv: row 3: cannot read received 'someday' as a date-time "
+        "(2025-03-03T14:30)",
+    ]
+
+
+def test_validate_command_reports_a_missing_backlog_csv_and_exits_2_without_traceback(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, "s.toml", BACKLOG_TOML)
+    result = subprocess.run([sys.executable, "-m", "sim", "validate", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "1 problem found:" in output
+    assert "backlog.csv: cannot read" in output

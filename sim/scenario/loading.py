@@ -7,10 +7,11 @@ runs until the whole file is valid.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import tomllib
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
@@ -18,7 +19,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.schema import Scenario
-from sim.scenario.units import format_duration
+from sim.scenario.units import format_duration, parse_duration
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     data = read_merged(path)
+    backlog = data.get("backlog")
+    if isinstance(backlog, dict) and "csv" in backlog:
+        data = {**data, "backlog": _backlog_from_csv(backlog, path, data)}
     return validate(data, str(path))
 
 
@@ -80,6 +84,96 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError([Issue(label, "extends", "give the parent file's path as a string")])
     base = read_merged(path.parent / parent, (*_seen, resolved))
     return deep_merge(base, data)
+
+
+BACKLOG_COLUMNS = ("case_type", "source", "step", "received", "age")
+
+
+def _backlog_from_csv(backlog: dict[str, Any], path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Read a CSV of open items into backlog items, aggregated at once.
+
+    Only the columns `case_type`, `step`, `source` and `received` (date-time) or `age`
+    (duration) are read; anything else in the file (names, member numbers) is never loaded.
+    Items of the same case type, source, step and age (to the minute) are counted together.
+    """
+    label = f"{path}: backlog.csv"
+    csv_path = path.parent / str(backlog["csv"])
+    try:
+        handle = csv_path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise ScenarioError([Issue(str(path), "backlog.csv", f"cannot read {csv_path} "
+                                                               f"({exc.strerror})")]) from None
+    start = _date_or_none(data.get("horizon", {}).get("start"))
+    case_types = {c.get("name") for c in data.get("case_types", []) if isinstance(c, dict)}
+    counts: dict[tuple[Any, ...], int] = {}
+    issues = []
+    with handle:
+        sample = handle.read(4096)
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:  # a single column: nothing to tell the separator by
+            dialect = csv.excel
+        reader = csv.DictReader(handle, dialect=dialect)
+        fields = set(reader.fieldnames or ())
+        if "case_type" not in fields or not fields & {"received", "age"}:
+            raise ScenarioError([Issue(label, "", "needs the columns case_type and received "
+                                                  "(date-time) or age (e.g. \"36h\")")])
+        for row_number, row in enumerate(reader, start=2):
+            try:
+                age = _age(row, start)
+            except ValueError as exc:
+                issues.append(Issue(label, f"row {row_number}", str(exc)))
+                continue
+            case_type = (row["case_type"] or "").strip()
+            if case_types and case_type not in case_types:
+                issues.append(Issue(label, f"row {row_number}",
+                                    f"no case type is named {case_type!r}"))
+                continue
+            key = (case_type, (row.get("source") or "").strip() or None,
+                   (row.get("step") or "").strip() or None, round(age / 60))
+            counts[key] = counts.get(key, 0) + 1
+    if issues:
+        raise ScenarioError(issues)
+    items = [{k: v for k, v in {"case_type": c, "source": s, "step": st,
+                                 "age": f"{minutes_old}min", "count": n}.items()
+              if v is not None}
+             for (c, s, st, minutes_old), n in sorted(counts.items(), key=str)]
+    rest = {k: v for k, v in backlog.items() if k != "csv"}
+    return {**rest, "items": [*rest.get("items", []), *items]}
+
+
+def _age(row: dict[str, str], start: date | None) -> float:
+    """Seconds between an item's reception and the start of the horizon."""
+    if row.get("age"):
+        seconds = parse_duration(row["age"]).total_seconds()
+        return seconds
+    if start is None:
+        raise ValueError("received dates need [horizon] start")
+    try:
+        received = datetime.fromisoformat((row.get("received") or "").strip())
+    except ValueError:
+        raise ValueError(f"cannot read received {row.get('received')!r} as a date-time "
+                         "(2025-03-03T14:30)") from None
+    if received.tzinfo is not None:
+        raise ValueError(f"received {row['received']!r} has a time zone; write the helpline's "
+                         "local time without one")
+    seconds = (datetime.combine(start, time()) - received).total_seconds()
+    if seconds < 0:
+        raise ValueError(f"received {row['received']} is after the horizon starts")
+    return seconds
+
+
+def _date_or_none(value: Any) -> date | None:
+    """A horizon start read from TOML (a date) or written as a string."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        return None  # reported by the schema
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
 
 from sim.glossary import KPIS
+from sim.scenario.journeys import Backlog, Callbacks, Escalation, Files
 from sim.scenario.sections import (
     Calendar,
     CaseType,
     Channel,
     Demand,
     Horizon,
+    Resolution,
     Run,
     Section,
     Source,
@@ -61,7 +63,7 @@ def _parse_target(value: Any) -> Any:
     raise ValueError("a target is a number or a string such as \">=0.95\"")
 
 
-_LATER_SECTIONS = ("callbacks", "escalation", "files", "outsourcing", "ai")
+_LATER_SECTIONS = ("outsourcing", "ai")
 
 
 class Scenario(Section):
@@ -81,9 +83,10 @@ class Scenario(Section):
     staff: Staff
     targets: dict[str, Target] = Field(default_factory=dict)
     run: Run = Run()
-    callbacks: Any = None
-    escalation: Any = None
-    files: Any = None
+    callbacks: Callbacks = Callbacks()
+    escalation: Escalation = Escalation()
+    files: Files | None = None
+    backlog: Backlog = Backlog()
     outsourcing: Any = None
     ai: Any = None
 
@@ -172,6 +175,7 @@ class Scenario(Section):
             if source.end and source.end < horizon.start:
                 issues.append((f"sources[{i}].end",
                                f"is before the horizon starts ({horizon.start})"))
+        issues.extend(self._journey_checks())
         open_start, open_end = self.calendar.open_hours
         for i, meeting in enumerate(self.staff.meetings, start=1):
             at = open_start if meeting.at is None else meeting.at
@@ -183,6 +187,81 @@ class Scenario(Section):
                                f"{format_clock(open_end)})"))
         raise_issues(issues)
         return self
+
+
+    def _journey_checks(self) -> list[tuple[str, str]]:
+        """Every resolution has what it needs; references name things that exist."""
+        issues = []
+        needs = {
+            Resolution.EXPERT: (self.escalation.experts, "[escalation.experts]"),
+            Resolution.REGIONAL: (self.escalation.regional, "[escalation.regional]"),
+            Resolution.FILE: (self.files, "[files]"),
+        }
+        for i, case in enumerate(self.case_types, start=1):
+            section, label = needs.get(case.resolution, (True, ""))
+            if section is None:
+                issues.append((f"case_types[{i}].resolution",
+                               f"{case.resolution.value!r} needs the {label} section"))
+        names = [c.name for c in self.case_types]
+        files = self.files
+        if files is not None and files.volume is not None:
+            if files.case_type is None and not any(
+                    c.resolution == Resolution.FILE for c in self.case_types):
+                issues.append(("files.case_type", "name the case type of files arriving "
+                                                  "directly (no case type has resolution "
+                                                  "\"file\")"))
+            if any(s.name == FILES_SOURCE for s in self.sources):
+                issues.append(("sources", f"the source name {FILES_SOURCE!r} is kept for files "
+                                          "arriving directly"))
+        if files is not None and files.case_type is not None and files.case_type not in names:
+            issues.append(("files.case_type", f"no case type is named {files.case_type!r}"))
+        direct_files = files is not None and files.volume is not None
+        sources = [s.name for s in self.sources] + ([FILES_SOURCE] if direct_files else [])
+        step_needs = {"expert": needs[Resolution.EXPERT], "regional": needs[Resolution.REGIONAL],
+                      "file": needs[Resolution.FILE]}
+        for i, item in enumerate(self.backlog.items, start=1):
+            section, label = step_needs.get(item.step or "", (True, ""))
+            if section is None:
+                issues.append((f"backlog.items[{i}].step",
+                               f"{item.step!r} needs the {label} section"))
+            if item.case_type not in names:
+                issues.append((f"backlog.items[{i}].case_type",
+                               f"no case type is named {item.case_type!r}"))
+            if item.source is not None and item.source not in sources:
+                issues.append((f"backlog.items[{i}].source",
+                               f"no source is named {item.source!r}"))
+        headcount = self.staff.headcount
+        if self.callbacks.reserved_advisors > headcount:
+            issues.append(("callbacks.reserved_advisors",
+                           f"more than the {headcount} advisors employed"))
+        if (self.staff.days_per_week is not None
+                and self.staff.days_per_week > len(self.calendar.open_days)):
+            issues.append(("staff.days_per_week",
+                           f"more than the {len(self.calendar.open_days)} open days a week"))
+        return issues
+
+    def work_kinds(self) -> set[str]:
+        """Kinds of advisor work this scenario can create (`calls`, `callbacks`, `research`,
+        `files`): the engine neither draws for nor polls the others."""
+        resolutions = {c.resolution for c in self.case_types}
+        steps = {item.step for item in self.backlog.items}
+        kinds = {"calls"} if self.channel.mode == "inbound" else set()
+        if (self.channel.mode == "callback" or self.backlog.items
+                or resolutions & {Resolution.CALLBACK, Resolution.EXPERT}):
+            kinds.add("callbacks")
+        if Resolution.CALLBACK in resolutions or "research" in steps:
+            kinds.add("research")
+        if self.files is not None:
+            kinds.add("files")
+        return kinds
+
+    def case_type(self, name: str) -> CaseType:
+        """The case type of that name."""
+        return next(c for c in self.case_types if c.name == name)
+
+
+FILES_SOURCE = "files"
+"""The source of files arriving directly (not from a call)."""
 
 
 def _unique(names: list[str], what: str) -> None:

@@ -6,7 +6,6 @@ default. Defaults live here and nowhere else in the code.
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -241,24 +240,28 @@ class Resolution(StrEnum):
     FILE = "file"
 
 
-SUPPORTED_RESOLUTIONS = frozenset({Resolution.FIRST_CONTACT})
-"""Resolutions the engine implements today; the others are refused as not supported yet."""
-
-
 class CaseType(Section):
-    """A kind of request and how it is answered."""
+    """A kind of request and how it is answered.
+
+    `talk` is the first conversation (the live call, or the callback in callback mode); a
+    `callback` case is then researched (`research`) and the member called back
+    (`callback_talk`, by default like `talk`); `deadline` overrides `[callbacks] deadline`.
+    """
 
     name: Name
     share: Share
     talk: Distribution
     wrap_up: Distribution = Constant(dist="constant", value=timedelta(0))
     resolution: Resolution = Resolution.FIRST_CONTACT
+    research: Distribution = Constant(dist="constant", value=timedelta(0))
+    callback_talk: Distribution | None = None
+    deadline: Duration | None = None
 
-    @field_validator("resolution")
+    @field_validator("deadline")
     @classmethod
-    def _supported(cls, value: Resolution) -> Resolution:
-        if value not in SUPPORTED_RESOLUTIONS:
-            raise ValueError(f"resolution {value.value!r} is not supported yet")
+    def _positive_deadline(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("must be longer than 0")
         return value
 
 
@@ -278,12 +281,6 @@ class Channel(Section):
     retry: Retry = Retry()
     service_level_threshold: Duration = timedelta(seconds=20)
 
-    @field_validator("mode")
-    @classmethod
-    def _supported(cls, value: str) -> str:
-        if value != "inbound":
-            raise ValueError(f"mode {value!r} is not supported yet")
-        return value
 
 
 class Shift(Section):
@@ -327,9 +324,14 @@ WorkKind = Literal["calls", "callbacks", "files", "research", "remediation"]
 
 
 class Staff(Section):
-    """Who answers: a fixed number of advisors on the open hours, or shifts."""
+    """Who answers: a fixed number of advisors on the open hours, or shifts.
+
+    With `days_per_week`, each advisor works only that many of the open days (a rota spread so
+    every open day is covered as evenly as possible).
+    """
 
     advisors: int | None = Field(default=None, ge=0, le=10_000)
+    days_per_week: int | None = Field(default=None, ge=1, le=7)
     shifts: tuple[Shift, ...] = ()
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
     meetings: tuple[Meeting, ...] = ()
@@ -344,6 +346,9 @@ class Staff(Section):
             issues.append(("", "give advisors or [[staff.shifts]], not both"))
         if self.advisors is None and not self.shifts:
             issues.append(("", "give advisors = <number> or [[staff.shifts]]"))
+        if self.days_per_week is not None and self.shifts:
+            issues.append(("days_per_week", "applies to advisors = <number>; shifts name "
+                                            "their own days"))
         names = [shift.name for shift in self.shifts]
         for name in dict.fromkeys(n for n in names if names.count(n) > 1):
             issues.append(("shifts", f"two shifts are named {name!r}"))
@@ -366,8 +371,3 @@ class Run(Section):
 
     replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=1, ge=0, lt=2**63)
-
-
-def is_close(a: float, b: float) -> bool:
-    """Shares compared with the tolerance of hand-written numbers."""
-    return math.isclose(a, b, abs_tol=SHARE_TOLERANCE)
