@@ -1,28 +1,37 @@
-"""The helpline's calendar: when lines are open, and the two clocks deadlines are counted on.
+"""The helpline's calendar: when lines are open, and the clocks deadlines are counted on.
 
 The simulation clock counts minutes from 00:00 on the first day of the horizon. The lines are
 open in intervals (09:00-18:00 on open days that are not holidays; a 24/7 line is one long
-interval). A deadline of "72 h" on the **calendar clock** is 72 hours later whatever happens; on the
-**business clock** it is 72 hours of open lines later, so nights, weekends and holidays do not
-count. The calendar extends past the horizon so that deadlines and overtime near the end stay
-well defined.
+interval). A deadline of "72 h" is counted on one of three clocks:
+
+- **calendar**: 72 hours later, whatever happens;
+- **business**: 72 hours of open lines later, so nights, weekends and holidays do not count
+  (with lines open 9 h a day, "16h" is nearly two working days);
+- **open-days**: 72 hours counted on open days only, nights included: weekends and holidays do
+  not count ("48 h" from a Friday afternoon ends on Tuesday afternoon). This is what an office
+  usually means by "within 48 hours".
+
+The calendar extends past the horizon so that deadlines and overtime near the end stay well
+defined.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from datetime import date, timedelta
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, minutes
 from sim.scenario.units import WEEKDAYS
 
 DAY = 1440.0
 """Minutes in a day."""
 
 MARGIN_DAYS = 400
-"""Days of calendar kept after the horizon, for deadlines counted past its end."""
+"""Days of calendar built after the horizon, for deadlines counted past its end (the calendar
+grows further if a deadline needs it)."""
 
 
 def easter(year: int) -> date:
@@ -52,27 +61,36 @@ class Calendar:
     """Open intervals of the lines and clock arithmetic, for one scenario."""
 
     def __init__(self, scenario: Scenario, margin_days: int = MARGIN_DAYS) -> None:
-        horizon, cal = scenario.horizon, scenario.calendar
+        horizon = scenario.horizon
+        self._spec = scenario.calendar
         self.start: date = horizon.start
         self.days: int = horizon.days
         self.end_time: float = self.days * DAY
         self.warmup_time: float = horizon.warmup_days * DAY
-        total_days = self.days + margin_days
+        # the starting backlog arrived before the horizon: its deadlines count from then
+        oldest = max((minutes(item.age) for item in scenario.backlog.items), default=0.0)
+        self.first_day = -math.ceil(oldest / DAY) - 1 if oldest > 0 else 0
+        self._build(self.days + margin_days)
+
+    def _build(self, total_days: int) -> None:
+        """Open days and open intervals from `first_day` to `total_days` (exclusive)."""
+        cal = self._spec
+        self.total_days = total_days
         holidays = set(cal.holidays)
         if cal.public_holidays == "fr":
-            last = self.start + timedelta(days=total_days)
-            for year in range(self.start.year, last.year + 1):
+            for year in range(self.date(self.first_day).year, self.date(total_days).year + 1):
                 holidays.update(french_holidays(year))
         self.holidays = frozenset(holidays)
         open_days = {WEEKDAYS.index(d) for d in cal.open_days}
         opens, closes = cal.open_hours
-        self.open_day = np.array([
-            (self.date(i).weekday() in open_days) and (self.date(i) not in self.holidays)
-            for i in range(total_days)
-        ])
+        flags = np.array([(self.date(i).weekday() in open_days)
+                          and (self.date(i) not in self.holidays)
+                          for i in range(self.first_day, total_days)], dtype=bool)
+        self.open_day = flags[-self.first_day:]  # indexed by day from the horizon start
         starts: list[float] = []
         ends: list[float] = []
-        for day in np.flatnonzero(self.open_day):
+        open_indices = np.flatnonzero(flags) + self.first_day
+        for day in open_indices:
             begin, end = day * DAY + opens, day * DAY + closes
             if ends and ends[-1] == begin:
                 ends[-1] = end  # 24/7: midnight does not close the lines
@@ -83,8 +101,9 @@ class Calendar:
         self.ends = np.array(ends, dtype=float)
         self._starts = self.starts.tolist()
         self._ends = self.ends.tolist()
-        lengths = self.ends - self.starts
-        self._before = np.concatenate([[0.0], np.cumsum(lengths)])  # open minutes before interval
+        days = open_indices * DAY
+        self._clocks = {"business": _Clock(self.starts, self.ends),
+                        "open-days": _Clock(days.astype(float), days + DAY)}
 
     # -- dates -------------------------------------------------------------------------------
     def date(self, day: int) -> date:
@@ -120,27 +139,59 @@ class Calendar:
     # -- clocks ------------------------------------------------------------------------------
     def business_time(self, t: np.ndarray) -> np.ndarray:
         """Open minutes elapsed since the origin at each time in `t`."""
-        t = np.asarray(t, dtype=float)
-        i = np.searchsorted(self.starts, t, side="right") - 1
-        safe = np.maximum(i, 0)
-        inside = np.clip(t - self.starts[safe], 0.0, self.ends[safe] - self.starts[safe])
-        return np.where(i >= 0, self._before[safe] + inside, 0.0)
+        return self._clocks["business"].elapsed(t)
 
     def from_business_time(self, x: np.ndarray) -> np.ndarray:
         """The earliest time at which `x` open minutes have elapsed (inverse of business_time)."""
-        x = np.asarray(x, dtype=float)
-        j = np.searchsorted(self._before[1:], x, side="left")
-        if np.any(j >= len(self.starts)):
-            raise ValueError("a business-clock deadline falls past the end of the calendar")
-        return self.starts[j] + (x - self._before[j])
+        return self._clocks["business"].inverse(x)
 
-    def deadline(self, t: np.ndarray, allowed_minutes: float, clock: str) -> np.ndarray:
+    def after(self, t: float, allowed_minutes: float, clock: str) -> float:
+        """The time `allowed_minutes` after `t` on the given clock (a scalar `deadline`)."""
+        if clock == "calendar":
+            return t + allowed_minutes
+        return float(self.deadline(np.array([t]), allowed_minutes, clock)[0])
+
+    def deadline(self, t: np.ndarray, allowed_minutes: float | np.ndarray,
+                 clock: str) -> np.ndarray:
         """When a deadline of `allowed_minutes` from each `t` expires on the given clock.
 
         On the business clock a request made while the lines are closed starts counting at the
-        next opening.
+        next opening; on the open-days clock, at the start of the next open day.
         """
         t = np.asarray(t, dtype=float)
         if clock == "calendar":
             return t + allowed_minutes
-        return self.from_business_time(self.business_time(t) + allowed_minutes)
+        while True:
+            counted = self._clocks[clock]
+            try:
+                return counted.inverse(counted.elapsed(t) + allowed_minutes)
+            except _PastTheEnd:
+                self._build(self.total_days * 2)  # a very long deadline: extend the calendar
+
+
+class _Clock:
+    """A clock that runs only inside given intervals (open lines, open days)."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.starts, self.ends = starts, ends
+        self.before = np.concatenate([[0.0], np.cumsum(ends - starts)])  # counted before each
+
+    def elapsed(self, t: np.ndarray) -> np.ndarray:
+        """Minutes counted from the origin to each time in `t`."""
+        t = np.asarray(t, dtype=float)
+        i = np.searchsorted(self.starts, t, side="right") - 1
+        safe = np.maximum(i, 0)
+        inside = np.clip(t - self.starts[safe], 0.0, self.ends[safe] - self.starts[safe])
+        return np.where(i >= 0, self.before[safe] + inside, 0.0)
+
+    def inverse(self, x: np.ndarray) -> np.ndarray:
+        """The earliest time at which `x` minutes have been counted."""
+        x = np.asarray(x, dtype=float)
+        j = np.searchsorted(self.before[1:], x, side="left")
+        if np.any(j >= len(self.starts)):
+            raise _PastTheEnd
+        return self.starts[j] + (x - self.before[j])
+
+
+class _PastTheEnd(Exception):
+    """A time beyond the calendar built so far."""

@@ -270,10 +270,10 @@ def test_business_time_and_its_inverse_agree_on_open_minutes() -> None:
     assert cal.from_business_time(cal.business_time(t)).tolist() == t.tolist()
 
 
-def test_business_deadline_past_the_end_of_the_calendar_is_an_error() -> None:
+def test_business_deadline_past_the_end_of_the_calendar_extends_the_calendar() -> None:
     cal = calendar(date(2024, 1, 1), date(2024, 1, 5), margin_days=0)
-    with pytest.raises(ValueError, match="past the end of the calendar"):
-        cal.deadline(at(4, "16:00"), 3 * HOUR, "business")
+    # Friday 5 January 16:00 + 3 open hours: 2 h on Friday, 1 h on Monday 8 January
+    assert float(cal.deadline(at(4, "16:00"), 3 * HOUR, "business")) == at(7, "10:00")
 
 
 def test_calendar_dates_follow_the_horizon_start() -> None:
