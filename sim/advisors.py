@@ -1,10 +1,12 @@
 """The advisor pool: who is free, and what a free advisor does next.
 
 An advisor on the lines who finishes a piece of work looks for the next one in the order of
-`staff.priorities` (live calls first, typically), and waits idle if there is none. The longest-idle
-advisor gets the next call. When an availability interval ends, an advisor finishes the work in
-hand and goes; if the interval ended with the shift and the lines are closed, the advisor stays
-to answer the callers still waiting. Time worked past the end of a shift is overtime.
+`staff.priorities` (live calls, then callbacks due soonest, then files, then research, by
+default), and waits idle if there is none. The longest-idle advisor gets the next call. Advisors
+reserved for callbacks never take live calls. When an availability interval ends, an advisor
+finishes the work in hand and goes; if the interval ended with the shift and the lines are closed,
+the advisor stays to answer the callers still waiting. Time worked past the end of a shift is
+overtime.
 
 Speed matters here: SimPy is used as an event calendar. Work in progress is one scheduled event
 whose callback frees the advisor, rather than a process per call.
@@ -12,38 +14,28 @@ whose callback frees the advisor, rather than a process per call.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable, Generator
+from itertools import count
 from typing import Any, Protocol
 
 import simpy
 from simpy.events import NORMAL, Event
 
 from sim.calendar import Calendar
+from sim.events import Due
 from sim.records import Recorder
 from sim.roster import SHIFT_END, Roster
 
 TASK_KINDS = ["call", "callback", "research", "file", "remediation", "handoff"]
-CALL = TASK_KINDS.index("call")
+CALL, CALLBACK, RESEARCH, FILE = (TASK_KINDS.index(k) for k in ("call", "callback", "research",
+                                                                 "file"))
+WORK_KINDS = ("calls", "callbacks", "files", "research", "remediation")
+"""Kinds of work a scenario can rank in `staff.priorities`."""
 
-
-class Due(Event):
-    """A bare scheduled event carrying a value; its callback runs when the time comes.
-
-    Cheaper than `env.event()` followed by `succeed()`: two attributes set, nothing else.
-    """
-
-    _ok = True
-
-    def __init__(self, callback: Callable[[Any], None], value: Any) -> None:
-        self.callbacks = [callback]
-        self._value = value
-
-
-def schedule(env: simpy.Environment, delay: float, callback: Callable[[Any], None],
-             value: Any) -> None:
-    """Call `callback(event)` after `delay` minutes, `event.value` being `value`."""
-    env.schedule(Due(callback, value), NORMAL, delay)
+Then = Callable[[int], None]
+"""Called with the contact when a piece of work on it is done."""
 
 
 class WorkSource(Protocol):
@@ -58,17 +50,20 @@ class AdvisorPool:
     """The state of every advisor during one replication."""
 
     def __init__(self, env: simpy.Environment, roster: Roster, calendar: Calendar,
-                 recorder: Recorder) -> None:
+                 recorder: Recorder, reserved: int = 0) -> None:
         self.env, self.roster, self.calendar, self.recorder = env, roster, calendar, recorder
         n = roster.advisors
-        self.idle: deque[int] = deque()
+        self.idle: deque[int] = deque()  # idle advisors who take live calls
+        self.idle_reserved: deque[int] = deque()  # idle advisors reserved for other work
+        self.takes_calls = [advisor < n - reserved for advisor in range(n)]
         self.on_duty = [False] * n
         self.busy = [False] * n
         self.duty_end = [0.0] * n
         self.end_kind = [SHIFT_END] * n
         self.sources: list[WorkSource] = []
         self.calls: WorkSource | None = None
-        self._then: list[Callable[[int], None] | None] = [None] * n
+        self._then: list[Then | None] = [None] * n
+        self._contact = [0] * n
         self._log_task = recorder.tasks.append
 
     def add_work(self, source: WorkSource, *, live_calls: bool = False) -> None:
@@ -102,17 +97,28 @@ class AdvisorPool:
     def _go_off(self, advisor: int) -> None:
         self.on_duty[advisor] = False
         if not self.busy[advisor]:
-            self.idle.remove(advisor)
+            (self.idle if self.takes_calls[advisor] else self.idle_reserved).remove(advisor)
 
     def work(self, advisor: int, kind: int, minutes: float, contact: int, now: float,
-             then: Callable[[int], None] | None = None) -> None:
-        """Keep `advisor` busy for `minutes` from `now` (the current time); call
-        `then(advisor)` when the work is done."""
-        env = self.env
+             then: Then | None = None) -> None:
+        """Keep `advisor` busy for `minutes` from `now` (the current time) on `contact`; call
+        `then(contact)` when the work is done."""
         self.busy[advisor] = True
-        self._then[advisor] = then
+        if then is not None:  # (reset to None once called)
+            self._then[advisor] = then
+            self._contact[advisor] = contact
         self._log_task((advisor, kind, now, now + minutes, contact))
-        env.schedule(Due(self._finish, advisor), NORMAL, minutes)
+        self.env.schedule(Due(self._finish, advisor), NORMAL, minutes)
+
+    def answer(self, advisor: int, minutes: float, contact: int, now: float,
+               then: Then | None) -> None:
+        """`work` on a live call, not logged as a task: the calls table already holds it
+        (`Recorder.call_tasks` rebuilds those rows)."""
+        self.busy[advisor] = True
+        if then is not None:
+            self._then[advisor] = then
+            self._contact[advisor] = contact
+        self.env.schedule(Due(self._finish, advisor), NORMAL, minutes)
 
     def _finish(self, event: Event) -> None:
         advisor = event._value
@@ -120,12 +126,12 @@ class AdvisorPool:
         then = self._then[advisor]
         if then is not None:
             self._then[advisor] = None
-            then(advisor)
+            then(self._contact[advisor])
         if self.on_duty[advisor]:
             for source in self.sources:
                 if source.serve(advisor):
                     return
-            self.idle.append(advisor)
+            (self.idle if self.takes_calls[advisor] else self.idle_reserved).append(advisor)
             return
         if (self.end_kind[advisor] == SHIFT_END and self.calls is not None
                 and not self.calendar.is_open(self.env.now) and self.calls.serve(advisor)):
@@ -142,25 +148,48 @@ class AdvisorPool:
         for source in self.sources:
             if source.serve(advisor):
                 return
-        self.idle.append(advisor)
-
-    def take_idle(self) -> int:
-        """The longest-idle advisor, removed from the idle list (-1 if none is idle)."""
-        return self.idle.popleft() if self.idle else -1
+        (self.idle if self.takes_calls[advisor] else self.idle_reserved).append(advisor)
 
     def wake(self) -> None:
-        """New work arrived in a queue: give it to idle advisors while they find some."""
-        while self.idle:
-            advisor = self.idle.popleft()
-            for source in self.sources:
-                if source.serve(advisor):
+        """Work that is not a live call became ready: idle advisors look for work, those
+        reserved for it first, until one finds none."""
+        for idle in (self.idle_reserved, self.idle):
+            while idle:
+                advisor = idle.popleft()
+                if not any(source.serve(advisor) for source in self.sources):
+                    idle.appendleft(advisor)
                     break
-            else:
-                self.idle.appendleft(advisor)
-                return
 
     def finish(self) -> None:
         """At the horizon's end: close the extensions of advisors still working late."""
         for advisor in range(self.roster.advisors):
             if self.busy[advisor] and not self.on_duty[advisor]:
                 self._extension(advisor, self.env.now)
+
+
+class TaskQueue:
+    """Advisor work waiting its turn: research, files. First in, first out, or by a key such
+    as a deadline when one is given."""
+
+    def __init__(self, pool: AdvisorPool, kind: int) -> None:
+        self.pool, self.kind = pool, kind
+        self._heap: list[tuple[float, int, int, float, Then | None]] = []
+        self._order = count()
+
+    def add(self, contact: int, minutes: float, then: Then | None, key: float | None = None
+            ) -> None:
+        """Queue `minutes` of work on `contact` (ordered by `key`, else by arrival)."""
+        order = next(self._order)
+        heapq.heappush(self._heap, (order if key is None else key, order, contact, minutes, then))
+        self.pool.wake()
+
+    def serve(self, advisor: int) -> bool:
+        """Start the next task with `advisor`."""
+        if not self._heap:
+            return False
+        _, _, contact, minutes, then = heapq.heappop(self._heap)
+        self.pool.work(advisor, self.kind, minutes, contact, self.pool.env.now, then)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._heap)

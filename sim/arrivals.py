@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.calendar import DAY, Calendar
 from sim.scenario import Scenario, minutes
+from sim.scenario.schema import FILES_SOURCE
 from sim.scenario.sections import Source
 from sim.streams import Streams
 
@@ -132,13 +133,22 @@ def gamma_factor(rng: np.random.Generator, cv: float, size: int | None = None) -
     return rng.gamma(shape, 1.0 / shape, size)
 
 
+def contact_sources(scenario: Scenario) -> list[Source]:
+    """The scenario's sources, then (when `[files] volume` is set) the source of files arriving
+    directly, named "files"."""
+    sources = list(scenario.sources)
+    if scenario.files is not None and scenario.files.volume is not None:
+        sources.append(Source(name=FILES_SOURCE, volume=scenario.files.volume))
+    return sources
+
+
 def arrival_times(profile: DemandProfile, streams: Streams) -> list[np.ndarray]:
-    """Sorted arrival times (minutes) of each source of the scenario, for one replication."""
+    """Sorted arrival times (minutes) of each contact source, for one replication."""
     scenario = profile.scenario
     day_factor = gamma_factor(streams.get("day-factor"), scenario.demand.day_cv,
                               profile.calendar.days)
     out = []
-    for source in scenario.sources:
+    for source in contact_sources(scenario):
         volume = float(gamma_factor(streams.get("volume", source.name), source.volume_cv))
         segments = profile.segments(source, day_factor)
         out.append(_rescale(segments, volume, streams.get("arrivals", source.name)))

@@ -21,9 +21,11 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.advisors import CALL, AdvisorPool, Due
+from sim.advisors import AdvisorPool
 from sim.calendar import Calendar
 from sim.contacts import Contacts
+from sim.events import Due
+from sim.journeys import FIRST_CONTACT, Journeys
 from sim.records import CallOutcome, ContactOutcome, Recorder
 
 _ANSWERED, _ABANDONED, _WAITING = int(CallOutcome.ANSWERED), int(CallOutcome.ABANDONED), -1
@@ -45,8 +47,8 @@ class InboundLine:
     """The live-call channel of one replication."""
 
     def __init__(self, env: simpy.Environment, contacts: Contacts, calendar: Calendar,
-                 pool: AdvisorPool, recorder: Recorder) -> None:
-        self.env, self.calendar, self.pool = env, calendar, pool
+                 pool: AdvisorPool, journeys: Journeys, recorder: Recorder) -> None:
+        self.env, self.calendar, self.pool, self.journeys = env, calendar, pool, journeys
         self._log_call = recorder.calls.append
         self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
         self.queue: deque[_Waiting] = deque()
@@ -59,25 +61,18 @@ class InboundLine:
         self.patience: list[float] = contacts.patience.ravel().tolist()
         self.retries: list[bool] = contacts.retries.ravel().tolist()
         self.retry_delay: list[float] = contacts.retry_delay.ravel().tolist()
-        self.outcome = [int(ContactOutcome.OPEN)] * n
+        self.outcome = journeys.outcome
+        self.answered_at = journeys.answered_at
+        self.first_reached = journeys.first_reached
         self.attempts = [0] * n
-        self.answered_at = [np.nan] * n
+        # the call is not the end of the journey: research, escalation, a file follow
+        self.follow_up: list[bool] = ((np.asarray(journeys.resolution, dtype=np.int64)
+                                       != FIRST_CONTACT) | contacts.opens_file).tolist()
+        self.takes_calls = pool.takes_calls
 
-    # -- arrivals ----------------------------------------------------------------------------
-    def start(self) -> None:
-        """Schedule the first member's call."""
-        if self.arrived:
-            self.env.schedule(Due(self._first_call, 0), NORMAL, self.arrived[0])
-
-    def _first_call(self, event: Any) -> None:
-        contact = event._value
-        now = self.arrived[contact]  # env.now, without the rounding of now + (arrival - now)
-        nxt = contact + 1
-        if nxt < len(self.arrived):
-            self.env.schedule(Due(self._first_call, nxt), NORMAL, self.arrived[nxt] - now)
-        self._ring(contact, 0, now)
-
-    def _ring(self, contact: int, attempt: int, now: float) -> None:
+    # -- ringing ----------------------------------------------------------------------------
+    def ring(self, contact: int, attempt: int, now: float) -> None:
+        """Attempt `attempt` (from 0) of a member's call, at `now`."""
         self.attempts[contact] = attempt + 1
         if not self._open_from <= now < self._open_until and not self._reopened(now):
             self._log_call((contact, attempt + 1, now, int(CallOutcome.CLOSED), 0.0, -1))
@@ -114,7 +109,7 @@ class InboundLine:
 
     def _retry(self, event: Any) -> None:
         contact, attempt = event._value
-        self._ring(contact, attempt, self.env.now)
+        self.ring(contact, attempt, self.env.now)
 
     def _retry_if_abandoned(self, event: Any) -> None:
         caller: _Waiting = event._value
@@ -122,11 +117,13 @@ class InboundLine:
             return
         if caller.state == _WAITING:
             self._hung_up(caller)  # still in the queue, patience long gone
-        self._ring(caller.contact, caller.attempt + 1, self.env.now)
+        self.ring(caller.contact, caller.attempt + 1, self.env.now)
 
     # -- answering ---------------------------------------------------------------------------
     def serve(self, advisor: int) -> bool:
         """Answer the longest-waiting caller who is still on the line, if any."""
+        if not self.takes_calls[advisor]:
+            return False
         queue, now = self.queue, self.env.now
         while queue:
             caller = queue.popleft()
@@ -143,9 +140,16 @@ class InboundLine:
     def _answer(self, advisor: int, contact: int, attempt: int, arrived: float,
                 now: float) -> None:
         self._log_call((contact, attempt + 1, arrived, _ANSWERED, now - arrived, advisor))
+        self.first_reached[contact] = now
+        if self.follow_up[contact]:
+            journeys = self.journeys
+            journeys.first_contact(contact, now, now + self.talk[contact])
+            self.pool.answer(advisor, self.work_minutes[contact], contact, now,
+                             journeys.after_first_contact)
+            return
         self.outcome[contact] = _CONTACT_ANSWERED
         self.answered_at[contact] = now + self.talk[contact]
-        self.pool.work(advisor, CALL, self.work_minutes[contact], contact, now)
+        self.pool.answer(advisor, self.work_minutes[contact], contact, now, None)
 
     def _hung_up(self, caller: _Waiting) -> None:
         caller.state = _ABANDONED

@@ -1,35 +1,66 @@
 """Contacts: members' requests, with everything about each member drawn when the request is made.
 
-A contact's case type, talk time, patience on each attempt, whether and when they would try again,
-and their reporting labels (topic, segment) are all drawn up front from streams keyed by the
-attribute and the source (see `sim.streams`). The simulation then only decides what happens to
-them. Two scenarios compared on the same seed therefore face exactly the same members; changing
-the staffing changes what happens to a member, never who the member is.
+A contact's case type, talk times, patience on each attempt, whether and when they would try
+again, whether each callback attempt reaches them, how long experts and regional offices take,
+what their file needs, and their reporting labels (topic, segment) are all drawn up front from
+streams keyed by the attribute and the source (see `sim.streams`). The simulation then only
+decides what happens to them. Two scenarios compared on the same seed therefore face exactly the
+same members; changing the staffing changes what happens to a member, never who the member is.
+
+Contacts come from the sources (calls or callback requests), from `[files] volume` (files
+arriving directly) and from `[backlog]` (open at the start, arrived before it: negative times).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from sim.arrivals import contact_sources
 from sim.distributions import quantile
-from sim.scenario import Scenario
+from sim.scenario import Resolution, Scenario, minutes
+from sim.scenario.schema import FILES_SOURCE
 from sim.streams import Streams
+
+STEPS = ["callback", "research", "expert", "regional", "file"]
+"""Where a backlog contact starts; -1 in `Contacts.backlog_step` for new contacts."""
+RESOLUTIONS = [r.value for r in Resolution]
 
 
 @dataclass
 class Contacts:
-    """Columns of the members of one replication, in order of arrival (index = contact id)."""
+    """Columns of the members of one replication, in order of arrival (index = contact id).
 
-    arrived: np.ndarray  # minutes since the horizon start
-    source: np.ndarray  # index into scenario.sources
+    Times are minutes; `(n, k)` columns hold one value per attempt.
+    """
+
+    arrived: np.ndarray  # since the horizon start; negative for the starting backlog
+    source: np.ndarray  # index into `contact_sources(scenario)`
     case_type: np.ndarray  # index into scenario.case_types
-    talk: np.ndarray  # minutes an advisor talks to the member when answering
-    wrap_up: np.ndarray  # minutes of advisor work after the talk
-    patience: np.ndarray  # (n, attempts) minutes a caller waits before hanging up
-    retries: np.ndarray  # (n, attempts) whether the caller tries again after this attempt fails
-    retry_delay: np.ndarray  # (n, attempts) minutes before trying again
+    talk: np.ndarray  # the first conversation
+    wrap_up: np.ndarray  # advisor work after the first conversation
+    patience: np.ndarray  # (n, call attempts) before hanging up
+    retries: np.ndarray  # (n, call attempts) tries again after this call attempt fails
+    retry_delay: np.ndarray  # (n, call attempts) before trying again
+    research: np.ndarray  # advisor research before calling back (callback cases)
+    callback_talk: np.ndarray  # the call that brings the answer back
+    deadline: np.ndarray  # allowed for the callback, on the callbacks clock
+    prepare: np.ndarray  # advisor preparation before the first callback attempt
+    # one column per callback attempt, counted across the (at most two) callbacks of a member
+    reached: np.ndarray  # (n, 2 x callback attempts) whether that attempt reaches the member
+    no_answer: np.ndarray  # (n, 2 x callback attempts) advisor time of a failed attempt
+    retry_after: np.ndarray  # (n, 2 x callback attempts) before the next attempt
+    expert_response: np.ndarray  # expert's time to answer, on the experts' clock
+    regional_response: np.ndarray  # regional office's time to answer, on its clock
+    opens_file: np.ndarray  # the contact leads to a back-office file
+    file_process: np.ndarray  # advisor time to process the file (with any document request)
+    file_incomplete: np.ndarray  # documents are missing
+    file_wrongful: np.ndarray  # documents are asked for although the file was complete
+    member_response: np.ndarray  # before the member's documents arrive
+    file_resume: np.ndarray  # advisor time to finish the file once documents are in
+    backlog_step: np.ndarray  # STEPS index for the starting backlog, -1 otherwise
     labels: dict[str, np.ndarray] = field(default_factory=dict)  # label -> category index
 
     def __len__(self) -> int:
@@ -38,12 +69,55 @@ class Contacts:
 
 def draw_contacts(scenario: Scenario, arrivals: list[np.ndarray], streams: Streams) -> Contacts:
     """Draw every member attribute, source by source, then order contacts by arrival time."""
-    parts = [_draw_source(scenario, i, times, streams) for i, times in enumerate(arrivals)]
+    sources = contact_sources(scenario)
+    parts = [_draw(scenario, i, name, times, streams, _case_types(scenario, name, len(times)),
+                   np.full(len(times), -1))
+             for i, (name, times) in enumerate(zip([s.name for s in sources], arrivals,
+                                                   strict=True))]
+    parts.extend(_backlog(scenario, streams))
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     order = np.argsort(merged["arrived"], kind="stable")
     merged = {key: value[order] for key, value in merged.items()}
     labels = {name: merged.pop(f"label:{name}") for name in scenario.labels}
     return Contacts(labels=labels, **merged)
+
+
+def _case_types(scenario: Scenario, source: str, n: int) -> np.ndarray | None:
+    """Fixed case types for the files source; None means drawn from the case mix."""
+    if source != FILES_SOURCE:
+        return None
+    return np.full(n, file_case_type(scenario))
+
+
+def file_case_type(scenario: Scenario) -> int:
+    """Index of the case type of files arriving directly."""
+    files = scenario.files
+    names = [c.name for c in scenario.case_types]
+    if files is not None and files.case_type is not None:
+        return names.index(files.case_type)
+    return next(i for i, c in enumerate(scenario.case_types) if c.resolution == Resolution.FILE)
+
+
+def _backlog(scenario: Scenario, streams: Streams) -> list[dict[str, np.ndarray]]:
+    """The open items the run starts from, one part per backlog line."""
+    sources = [s.name for s in contact_sources(scenario)]
+    names = [c.name for c in scenario.case_types]
+    parts = []
+    for i, item in enumerate(scenario.backlog.items, start=1):
+        case = names.index(item.case_type)
+        step = item.step or default_step(scenario, case)
+        source = sources.index(item.source) if item.source else 0
+        times = np.full(item.count, -minutes(item.age))
+        parts.append(_draw(scenario, source, f"backlog-{i}", times, streams,
+                           np.full(item.count, case), np.full(item.count, STEPS.index(step))))
+    return parts
+
+
+def default_step(scenario: Scenario, case: int) -> str:
+    """Where an open item of a case type stands when the backlog does not say."""
+    resolution = scenario.case_types[case].resolution
+    return {Resolution.EXPERT: "expert", Resolution.REGIONAL: "regional",
+            Resolution.FILE: "file"}.get(resolution, "callback")
 
 
 def _categorical(shares: list[float], u: np.ndarray) -> np.ndarray:
@@ -52,20 +126,48 @@ def _categorical(shares: list[float], u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(edges, u, side="right"), len(shares) - 1)
 
 
-def _draw_source(
-    scenario: Scenario, index: int, times: np.ndarray, streams: Streams
-) -> dict[str, np.ndarray]:
-    name = scenario.sources[index].name
+def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams: Streams,
+          case: np.ndarray | None, backlog_step: np.ndarray) -> dict[str, np.ndarray]:
+    """Every attribute of the `len(times)` members of one source (streams keyed by `name`)."""
     n = len(times)
+
+    def u(*key: str) -> np.ndarray:
+        return streams.uniform(n, *key, name)
+
     case_types = scenario.case_types
-    case = _categorical([c.share for c in case_types], streams.uniform(n, "case-type", name))
-    u_talk = streams.uniform(n, "talk", name)
-    u_wrap = streams.uniform(n, "wrap-up", name)
-    talk, wrap = np.empty(n), np.empty(n)
+    if case is None:
+        case = _categorical([c.share for c in case_types], u("case-type"))
+    per_case = {key: np.zeros(n) for key in ("talk", "wrap_up", "research", "callback_talk",
+                                             "deadline")}
+    draws = {key: u(key.replace("_", "-")) for key in ("talk", "wrap_up", "research",
+                                                      "callback_talk")}
+    callbacks = scenario.callbacks
     for k, case_type in enumerate(case_types):
         mask = case == k
-        talk[mask] = quantile(case_type.talk, u_talk[mask])
-        wrap[mask] = quantile(case_type.wrap_up, u_wrap[mask])
+        per_case["talk"][mask] = quantile(case_type.talk, draws["talk"][mask])
+        per_case["wrap_up"][mask] = quantile(case_type.wrap_up, draws["wrap_up"][mask])
+        per_case["research"][mask] = quantile(case_type.research, draws["research"][mask])
+        per_case["callback_talk"][mask] = quantile(case_type.callback_talk or case_type.talk,
+                                                   draws["callback_talk"][mask])
+        per_case["deadline"][mask] = minutes(case_type.deadline or callbacks.deadline)
+    out = {"arrived": times, "source": np.full(n, index, dtype=np.int32),
+           "case_type": case.astype(np.int32), **per_case,
+           "backlog_step": backlog_step.astype(np.int8)}
+    out.update(_call_attempts(scenario, n, u))
+    out.update(_callback_attempts(scenario, n, u, "callbacks" in scenario.work_kinds()))
+    escalation = scenario.escalation
+    out["expert_response"] = (quantile(escalation.experts.response, u("expert-response"))
+                              if escalation.experts else np.zeros(n))
+    out["regional_response"] = (quantile(escalation.regional.response, u("regional-response"))
+                                if escalation.regional else np.zeros(n))
+    out.update(_file_attributes(scenario, n, u, case))
+    for label, shares in scenario.labels.items():
+        out[f"label:{label}"] = _categorical(list(shares.values()),
+                                             u("label", label)).astype(np.int32)
+    return out
+
+
+def _call_attempts(scenario: Scenario, n: int, u: Any) -> dict[str, np.ndarray]:
     channel = scenario.channel
     attempts = channel.retry.max_attempts
     patience = np.full((n, attempts), np.inf)
@@ -74,22 +176,53 @@ def _draw_source(
     for j in range(attempts):
         tag = str(j + 1)
         if channel.patience is not None:
-            patience[:, j] = quantile(channel.patience, streams.uniform(n, "patience", name, tag))
+            patience[:, j] = quantile(channel.patience, u("patience", tag))
         if j + 1 < attempts:
-            retries[:, j] = streams.uniform(n, "retry", name, tag) < channel.retry.probability
-            u = streams.uniform(n, "retry-delay", name, tag)
-            delay[:, j] = quantile(channel.retry.delay, u)
-    out = {
-        "arrived": times,
-        "source": np.full(n, index, dtype=np.int32),
-        "case_type": case.astype(np.int32),
-        "talk": talk,
-        "wrap_up": wrap,
-        "patience": patience,
-        "retries": retries,
-        "retry_delay": delay,
+            retries[:, j] = u("retry", tag) < channel.retry.probability
+            delay[:, j] = quantile(channel.retry.delay, u("retry-delay", tag))
+    return {"patience": patience, "retries": retries, "retry_delay": delay}
+
+
+CALLBACKS_PER_CONTACT = 2
+"""At most two callbacks are owed to one member: the first call (callback mode) and the answer."""
+
+
+def _callback_attempts(scenario: Scenario, n: int, u: Any,
+                       needed: bool) -> dict[str, np.ndarray]:
+    callbacks = scenario.callbacks
+    attempts = callbacks.max_attempts * CALLBACKS_PER_CONTACT
+    if not needed:  # no callback can happen: nothing to draw (other streams are unaffected)
+        return {"prepare": np.zeros(n), "reached": np.zeros((n, attempts), dtype=bool),
+                "no_answer": np.zeros((n, attempts)), "retry_after": np.zeros((n, attempts))}
+    reached = np.zeros((n, attempts), dtype=bool)
+    no_answer = np.zeros((n, attempts))
+    retry_after = np.zeros((n, attempts))
+    for j in range(attempts):
+        tag = str(j + 1)
+        reached[:, j] = u("reach", tag) < callbacks.reach_probability
+        no_answer[:, j] = quantile(callbacks.no_answer, u("no-answer", tag))
+        retry_after[:, j] = quantile(callbacks.retry_after, u("retry-after", tag))
+    return {"prepare": quantile(callbacks.prepare, u("prepare")), "reached": reached,
+            "no_answer": no_answer, "retry_after": retry_after}
+
+
+def _file_attributes(scenario: Scenario, n: int, u: Any,
+                     case: np.ndarray) -> dict[str, np.ndarray]:
+    files = scenario.files
+    if files is None:
+        zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
+        return {"opens_file": no, "file_process": zeros, "file_incomplete": no,
+                "file_wrongful": no, "member_response": zeros, "file_resume": zeros}
+    is_file = np.array([c.resolution == Resolution.FILE for c in scenario.case_types])[case]
+    incomplete = u("file-incomplete") < files.incomplete_probability
+    wrongful = ~incomplete & (u("file-wrongful") < files.wrongful_request_probability)
+    request = quantile(files.request, u("file-request"))
+    process = quantile(files.process, u("file-process"))
+    return {
+        "opens_file": is_file | (u("file-from-call") < files.from_calls),
+        "file_process": process + np.where(incomplete | wrongful, request, 0.0),
+        "file_incomplete": incomplete,
+        "file_wrongful": wrongful,
+        "member_response": quantile(files.member_response, u("member-response")),
+        "file_resume": quantile(files.resume or files.process, u("file-resume")),
     }
-    for label, shares in scenario.labels.items():
-        u = streams.uniform(n, "label", label, name)
-        out[f"label:{label}"] = _categorical(list(shares.values()), u).astype(np.int32)
-    return out

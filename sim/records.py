@@ -37,7 +37,8 @@ class ContactOutcome(IntEnum):
     ANSWERED = 0  # the answer reached the member
     ABANDONED = 1  # gave up after the last attempt
     CLOSED = 2  # last attempt found the lines closed and the member did not try again
-    OPEN = 3  # not yet answered when the horizon ended
+    UNREACHABLE = 3  # the last callback attempt failed to reach the member
+    OPEN = 4  # not yet answered when the horizon ended
 
 
 ADVISOR_TIME_KINDS = ["scheduled", "absent", "meeting", "available", "overtime", "late"]
@@ -56,6 +57,8 @@ class Tables:
     calls: pd.DataFrame
     tasks: pd.DataFrame
     advisor_time: pd.DataFrame
+    steps: pd.DataFrame
+    files: pd.DataFrame
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Recorder:
     """(contact, attempt, arrived, outcome, wait, advisor) per call attempt."""
     tasks: list[tuple[int, int, float, float, int]] = field(default_factory=list)
     """(advisor, kind, start, end, contact) per piece of advisor work."""
+    steps: list[list[float]] = field(default_factory=list)
+    """[contact, step, start, end] per step of a member journey (end NaN while open)."""
     extensions: list[tuple[int, float, float, bool]] = field(default_factory=list)
     """(advisor, start, end, is_overtime): time on past the end of an availability interval."""
 
@@ -85,15 +90,42 @@ class Recorder:
         order = np.argsort(contact, kind="stable")
         return frame.take(order).reset_index(drop=True)
 
-    def tasks_table(self, kinds: list[str]) -> pd.DataFrame:
-        """Advisor work pieces as a DataFrame (minutes)."""
-        advisor, kind, start, end, contact = _columns(self.tasks, 5)
+    def tasks_table(self, kinds: list[str], calls: pd.DataFrame, work_minutes: np.ndarray
+                    ) -> pd.DataFrame:
+        """Advisor work pieces as a DataFrame (minutes): the logged tasks, and the live calls
+        rebuilt from the calls table (answered at arrival + wait, for the contact's talk and
+        wrap-up: `work_minutes`, indexed by contact), sorted by start."""
+        answered = calls[calls["outcome"] == "answered"]
+        call_start = (answered["arrived_min"] + answered["wait_min"]).to_numpy()
+        call_contact = answered["contact"].to_numpy()
+        logged = _columns(self.tasks, 5)
+        advisor, kind, start, end, contact = (
+            np.concatenate([answered["advisor"].to_numpy(), logged[0]]),
+            np.concatenate([np.full(len(answered), kinds.index("call")), logged[1]]),
+            np.concatenate([call_start, logged[2]]),
+            np.concatenate([call_start + work_minutes[call_contact], logged[3]]),
+            np.concatenate([call_contact, logged[4]]),
+        )
+        order = np.argsort(start, kind="stable")
+        advisor, kind, start, end, contact = (a[order] for a in (advisor, kind, start, end,
+                                                                 contact))
         return pd.DataFrame({
             "advisor": advisor.astype(np.int32),
             "kind": categorical(kind, kinds),
             "start_min": start,
             "end_min": end,
             "contact": contact.astype(np.int64),
+        })
+
+
+    def steps_table(self, names: list[str]) -> pd.DataFrame:
+        """Journey steps as a DataFrame (minutes; `end_min` NaN while open at the end)."""
+        contact, step, start, end = _columns(self.steps, 4)
+        return pd.DataFrame({
+            "contact": contact.astype(np.int64),
+            "step": categorical(step, names),
+            "start_min": start,
+            "end_min": end,
         })
 
 

@@ -1,6 +1,7 @@
 """The roster: when each advisor is on the lines.
 
-Advisors work the open hours (`staff.advisors = 15`) or named shifts. Some days an advisor is
+Advisors work the open hours (`staff.advisors = 15`), possibly on a rota of a few days a week
+each (`staff.days_per_week`), or named shifts. Some days an advisor is
 absent (`shrinkage`, drawn per advisor and day); meetings take whole teams off the lines at
 scheduled times spread evenly over the year (four team meetings a year per team, two all-advisor
 meetings). What is left is each advisor's **availability**: intervals during which they take work.
@@ -42,8 +43,13 @@ def build_roster(scenario: Scenario, calendar: Calendar, streams: Streams) -> Ro
     shift_of = [i for i, shift in enumerate(_shifts(scenario)) for _ in range(shift[0])]
     roster = Roster(len(shift_of), shift_of, [])
     meetings = _meeting_times(scenario, calendar, len(shift_of))
+    rota = _rota(scenario, len(shift_of))
     for advisor, shift in enumerate(shift_of):
         pieces = pieces_by_shift[shift]
+        if rota is not None:
+            weekdays = rota[advisor]
+            pieces = [(a, b) for a, b in pieces
+                      if WEEKDAYS[calendar.weekday(int(a // DAY))] in weekdays]
         roster.scheduled.extend((advisor, a, b) for a, b in pieces)
         if staff.shrinkage > 0 and pieces:
             days = np.array([int(a // DAY) for a, _ in pieces])
@@ -59,6 +65,16 @@ def build_roster(scenario: Scenario, calendar: Calendar, streams: Streams) -> Ro
         roster.meetings.extend(own)
         roster.available.append(_merge(_subtract(pieces, own)))
     return roster
+
+
+def _rota(scenario: Scenario, advisors: int) -> list[frozenset[str]] | None:
+    """With `staff.days_per_week`: the weekdays of each advisor, spread so every open day has
+    as many advisors as possible (advisor i starts on open day i * k, k days in a row)."""
+    k = scenario.staff.days_per_week
+    if k is None:
+        return None
+    days = scenario.calendar.open_days
+    return [frozenset(days[(i * k + j) % len(days)] for j in range(k)) for i in range(advisors)]
 
 
 def _shifts(scenario: Scenario) -> list[tuple[int, int, int, frozenset[str] | None]]:

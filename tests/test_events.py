@@ -6,6 +6,8 @@ Times are minutes since the horizon start (a Monday).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -37,18 +39,30 @@ def members(sc: Scenario, arrived: list[float], talk: list[float],
             patience: list[list[float]] | None = None,
             retries: list[list[bool]] | None = None,
             retry_delay: list[list[float]] | None = None,
-            wrap_up: list[float] | None = None) -> Members:
+            wrap_up: list[float] | None = None, **columns: Any) -> Members:
+    """Members built by hand; any Contacts column may be given, the rest are neutral."""
     n = len(arrived)
     attempts = sc.channel.retry.max_attempts
+    tries = sc.callbacks.max_attempts
+    zeros = np.zeros(n)
+    neutral: dict[str, Any] = dict(
+        source=np.zeros(n, dtype=np.int32), case_type=np.zeros(n, dtype=np.int32),
+        research=zeros, callback_talk=np.array(talk, dtype=float),
+        deadline=np.full(n, sc.callbacks.deadline.total_seconds() / 60), prepare=zeros,
+        reached=np.ones((n, tries), dtype=bool), no_answer=np.full((n, tries), 2.0),
+        retry_after=np.full((n, tries), 120.0), expert_response=zeros,
+        regional_response=zeros, opens_file=np.zeros(n, dtype=bool), file_process=zeros,
+        file_incomplete=np.zeros(n, dtype=bool), file_wrongful=np.zeros(n, dtype=bool),
+        member_response=zeros, file_resume=zeros, backlog_step=np.full(n, -1, dtype=np.int8))
+    neutral.update({k: np.asarray(v) for k, v in columns.items()})
     contacts = Contacts(
         arrived=np.array(arrived, dtype=float),
-        source=np.zeros(n, dtype=np.int32),
-        case_type=np.zeros(n, dtype=np.int32),
         talk=np.array(talk, dtype=float),
         wrap_up=np.array(wrap_up or [0.0] * n, dtype=float),
         patience=np.array(patience or [[np.inf] * attempts] * n, dtype=float),
         retries=np.array(retries or [[False] * attempts] * n, dtype=bool),
         retry_delay=np.array(retry_delay or [[0.0] * attempts] * n, dtype=float),
+        **neutral,
     )
     calendar = Calendar(sc)
     return Members(sc, calendar, contacts, build_roster(sc, calendar, Streams(1, 0)))
