@@ -51,11 +51,16 @@ _KPIS = (
         "plus overtime)",
         "temps de travail des conseillers / temps disponible (présence hors réunions et "
         "absences, heures supplémentaires comprises)"),
-    Kpi("callbacks_owed", "count", "neutral", "contacts owed a callback",
-        "contacts à rappeler"),
+    Kpi("callbacks_owed", "count", "neutral",
+        "contacts owed a callback: every request in callback mode; callback, expert and "
+        "regional cases in inbound mode",
+        "contacts à rappeler : toute demande en mode rappel ; cas recherche, expert et "
+        "régional en mode appels entrants"),
     Kpi("callback_on_time_rate", "share", "higher",
-        "share of contacts owed a callback reached before the deadline",
-        "part des contacts à rappeler joints avant l'échéance"),
+        "share of contacts owed a callback reached before the deadline (contacts not yet "
+        "reached whose deadline falls after the horizon are not counted)",
+        "part des contacts à rappeler joints avant l'échéance (contacts non joints dont "
+        "l'échéance tombe après l'horizon non comptés)"),
     Kpi("callback_hours_p90", "hours", "lower",
         "90th percentile of hours from request to the member being reached",
         "9e décile des heures entre la demande et le rappel abouti"),
@@ -66,6 +71,20 @@ _KPIS = (
         "contacts transmis au réseau d'experts"),
     Kpi("handed_over_regional", "count", "neutral", "contacts handed over to a regional office",
         "contacts relayés par une structure régionale"),
+    Kpi("files_opened", "count", "neutral",
+        "back-office files of the contacts measured (arrived in the window, backlog excluded)",
+        "dossiers des contacts mesurés (arrivés dans la fenêtre, stock initial exclu)"),
+    Kpi("file_on_time_rate", "share", "higher",
+        "share of files closed before their deadline (files still open whose deadline falls "
+        "after the horizon are not counted)",
+        "part des dossiers clos avant leur échéance (dossiers ouverts dont l'échéance tombe après "
+        "l'horizon non comptés)"),
+    Kpi("documents_requested", "count", "neutral",
+        "files for which documents were asked of the member",
+        "dossiers pour lesquels des pièces ont été demandées à l'adhérent"),
+    Kpi("wrongful_requests", "count", "lower",
+        "documents asked for on files that were already complete",
+        "pièces demandées sur des dossiers déjà complets"),
     Kpi("resolution_hours_mean", "hours", "lower",
         "mean hours from first contact to the answer reaching the member",
         "heures moyennes entre le premier contact et la réponse"),

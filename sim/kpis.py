@@ -113,44 +113,115 @@ def _in_window(times: pd.Series, lo: float, hi: float) -> pd.Series:
     return (times >= lo) & (times < hi)
 
 
+def measured_contacts(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Contacts arriving in the measured window (the starting backlog is never measured)."""
+    lo, hi = window(scenario)
+    return contacts[_in_window(contacts["arrived_min"], lo, hi) & ~contacts["backlog"]]
+
+
+def contact_kpis(tables: Tables, scenario: Scenario,
+                 contacts: pd.DataFrame | None = None) -> dict[str, float]:
+    """KPIs about members (demand, calls, callbacks, escalation, files, resolution) of the
+    contacts given (default: all), measured in the window."""
+    lo, hi = window(scenario)
+    everyone = tables.contacts if contacts is None else contacts
+    measured = measured_contacts(everyone, scenario)
+    calls = tables.calls
+    if contacts is not None:
+        calls = calls[calls["contact"].isin(everyone["contact"])]
+    flags = call_flags(calls, minutes(scenario.channel.service_level_threshold))
+    sums = flags[_in_window(calls["arrived_min"], lo, hi)].sum().to_frame().T
+    out: dict[str, float] = {"contacts": len(measured)}
+    out.update({str(k): float(v) for k, v in call_kpis_from_sums(sums).iloc[0].items()})
+    out.update(_callback_kpis(measured, hi))
+    ids = measured["contact"]
+    steps = tables.steps[tables.steps["contact"].isin(ids)]
+    escalated = steps.groupby("step", observed=False)["contact"].nunique()
+    out["escalated_experts"] = int(escalated.get("expert", 0))
+    out["handed_over_regional"] = int(escalated.get("regional", 0))
+    out.update(_file_kpis(tables.files[tables.files["contact"].isin(ids)], hi))
+    answered = measured[measured["outcome"] == "answered"]
+    hours = (answered["answered_min"] - answered["arrived_min"]) / 60
+    out["resolution_hours_mean"] = float(hours.mean()) if len(hours) else math.nan
+    out["resolution_hours_p90"] = float(hours.quantile(0.9)) if len(hours) else math.nan
+    out["open_at_end"] = int((measured["outcome"] == "open").sum())
+    return out
+
+
+def _callback_kpis(measured: pd.DataFrame, end: float) -> dict[str, float]:
+    owed = measured[measured["owed_min"].notna()]
+    reached = owed["reached_min"].notna()
+    # not reached yet and the deadline still to come: the outcome is unknown, not late
+    known = reached | (owed["deadline_min"] <= end) | (owed["outcome"] != "open")
+    on_time = reached & (owed["reached_min"] <= owed["deadline_min"])
+    hours = (owed.loc[reached, "reached_min"] - owed.loc[reached, "arrived_min"]) / 60
+    return {
+        "callbacks_owed": len(owed),
+        "callback_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
+        "callback_hours_p90": float(hours.quantile(0.9)) if len(hours) else math.nan,
+        "callbacks_unreachable": int((measured["outcome"] == "unreachable").sum()),
+    }
+
+
+def _file_kpis(files: pd.DataFrame, end: float) -> dict[str, float]:
+    closed = files["closed_min"].notna()
+    known = closed | (files["deadline_min"] <= end)
+    on_time = closed & (files["closed_min"] <= files["deadline_min"])
+    return {
+        "files_opened": len(files),
+        "file_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
+        "documents_requested": int(files["documents_requested"].sum()),
+        "wrongful_requests": int(files["wrongful_request"].sum()),
+    }
+
+
+def advisor_kpis(days: pd.DataFrame, scenario: Scenario, contacts: float) -> dict[str, float]:
+    """KPIs about advisors and money, from the advisor-day table, in the window."""
+    measured = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
+                    + pd.Timedelta(days=scenario.horizon.warmup_days)]
+    paid = measured["scheduled_hours"].sum() + measured["overtime_hours"].sum()
+    cost_inhouse = float(paid * scenario.staff.cost_per_hour)
+    cost_provider = 0.0
+    return {
+        "occupancy": _ratio(measured["work_hours"].sum(), measured["lines_hours"].sum()),
+        "overtime_hours": float(measured["overtime_hours"].sum()),
+        "remediations": 0,
+        "cost_inhouse": cost_inhouse,
+        "cost_provider": cost_provider,
+        "cost_total": cost_inhouse + cost_provider,
+        "cost_per_contact": _ratio(cost_inhouse + cost_provider, contacts),
+    }
+
+
 def replication_kpis(tables: Tables, scenario: Scenario,
                      days: pd.DataFrame | None = None) -> dict[str, float]:
     """Every KPI of the glossary for one replication, in glossary order.
 
     `days` is the advisor-day table when already computed (see `advisor_days`).
     """
-    lo, hi = window(scenario)
-    contacts = tables.contacts
-    in_window = contacts[_in_window(contacts["arrived_min"], lo, hi)]
-    calls = tables.calls
-    flags = call_flags(calls, minutes(scenario.channel.service_level_threshold))
-    sums = flags[_in_window(calls["arrived_min"], lo, hi)].sum().to_frame().T
-    out: dict[str, float] = {"contacts": len(in_window)}
-    out.update({str(k): float(v) for k, v in call_kpis_from_sums(sums).iloc[0].items()})
+    out = contact_kpis(tables, scenario)
     days = advisor_days(tables, scenario) if days is None else days
-    measured = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
-                    + pd.Timedelta(days=scenario.horizon.warmup_days)]
-    lines = measured["lines_hours"].sum()
-    out["occupancy"] = _ratio(measured["work_hours"].sum(), lines)
-    out["callbacks_owed"] = 0
-    out["callback_on_time_rate"] = math.nan
-    out["callback_hours_p90"] = math.nan
-    out["callbacks_unreachable"] = 0
-    out["escalated_experts"] = 0
-    out["handed_over_regional"] = 0
-    answered = in_window[in_window["outcome"] == "answered"]
-    hours = (answered["answered_min"] - answered["arrived_min"]) / 60
-    out["resolution_hours_mean"] = float(hours.mean()) if len(hours) else math.nan
-    out["resolution_hours_p90"] = float(hours.quantile(0.9)) if len(hours) else math.nan
-    out["open_at_end"] = int((in_window["outcome"] == "open").sum())
-    out["overtime_hours"] = float(measured["overtime_hours"].sum())
-    out["remediations"] = 0
-    paid = measured["scheduled_hours"].sum() + measured["overtime_hours"].sum()
-    out["cost_inhouse"] = float(paid * scenario.staff.cost_per_hour)
-    out["cost_provider"] = 0.0
-    out["cost_total"] = out["cost_inhouse"] + out["cost_provider"]
-    out["cost_per_contact"] = _ratio(out["cost_total"], out["contacts"])
+    out.update(advisor_kpis(days, scenario, out["contacts"]))
     return {name: float(out[name]) for name in KPIS if name in out}
+
+
+GROUP_KPIS = [k for k in KPIS if k not in (
+    "occupancy", "overtime_hours", "remediations", "cost_inhouse", "cost_provider",
+    "cost_total", "cost_per_contact")]
+"""KPIs that can be measured for a subset of members (by source, by label)."""
+
+
+def group_kpis(tables: Tables, scenario: Scenario) -> pd.DataFrame:
+    """Member KPIs by source, by case type and by each label: one row per (dimension, value),
+    so that service equity between groups is visible."""
+    contacts = tables.contacts
+    rows = []
+    for dimension in ["source", "case_type", *scenario.labels]:
+        for value, members in contacts.groupby(dimension, observed=True):
+            kpis = contact_kpis(tables, scenario, members)
+            rows.append({"dimension": dimension, "value": str(value),
+                         **{k: float(kpis[k]) for k in GROUP_KPIS if k in kpis}})
+    return pd.DataFrame(rows)
 
 
 def daily(tables: Tables, scenario: Scenario,
@@ -158,8 +229,8 @@ def daily(tables: Tables, scenario: Scenario,
     """One row per day: demand, calls and their service, advisor hours and occupancy."""
     n_days = scenario.horizon.days
     dates = pd.to_datetime(scenario.horizon.start) + pd.to_timedelta(np.arange(n_days), unit="D")
-    contacts = tables.contacts
-    per_day = np.bincount((contacts["arrived_min"] // DAY).astype(np.int64), minlength=n_days)
+    arrived = tables.contacts.loc[~tables.contacts["backlog"], "arrived_min"]
+    per_day = np.bincount((arrived // DAY).astype(np.int64), minlength=n_days)
     calls = tables.calls
     flags = call_flags(calls, minutes(scenario.channel.service_level_threshold))
     sums = flags.groupby((calls["arrived_min"] // DAY).astype(np.int64)).sum()
@@ -177,7 +248,34 @@ def daily(tables: Tables, scenario: Scenario,
     with np.errstate(invalid="ignore", divide="ignore"):
         frame["occupancy"] = np.where(frame["lines_hours"] > 0,
                                       frame["work_hours"] / frame["lines_hours"], np.nan)
+    for column, values in backlogs(tables, n_days).items():
+        frame[column] = values
     return frame
+
+
+def backlogs(tables: Tables, n_days: int) -> dict[str, np.ndarray]:
+    """Work waiting at the end of each day (midnight): per journey step, contacts in that step;
+    `callbacks_overdue`: callbacks owed and not made whose deadline has passed."""
+    ends = (np.arange(n_days) + 1) * DAY
+    steps = tables.steps
+    out = {}
+    for step in steps["step"].cat.categories:
+        rows = steps[steps["step"] == step]
+        start = np.sort(rows["start_min"].to_numpy())
+        finish = np.sort(rows["end_min"].fillna(np.inf).to_numpy())
+        out[f"backlog_{step}"] = (np.searchsorted(start, ends, side="left")
+                                  - np.searchsorted(finish, ends, side="left"))
+    contacts = tables.contacts
+    owed = contacts[contacts["owed_min"].notna()]
+    callback_steps = steps[steps["step"] == "callback"]
+    gave_up = callback_steps.groupby("contact")["end_min"].max()
+    reached = owed["reached_min"]
+    stop = reached.where(reached.notna() | (owed["outcome"] != "unreachable"),
+                         owed["contact"].map(gave_up)).fillna(np.inf)
+    deadline, stop_at = owed["deadline_min"].to_numpy(), stop.to_numpy()
+    out["callbacks_overdue"] = np.array([int(np.count_nonzero((deadline < t) & (stop_at >= t)))
+                                         for t in ends])
+    return out
 
 
 def summarize(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -189,6 +287,21 @@ def summarize(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         values = replications[name].dropna().to_numpy(dtype=float)
         rows.append({"kpi": name, **mean_ci(values, level)})
     return pd.DataFrame(rows, columns=["kpi", "mean", "std", "ci_low", "ci_high", "n"])
+
+
+def summarize_groups(groups: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per (dimension, value, KPI): mean and interval over replications."""
+    rows = []
+    if groups.empty:
+        return pd.DataFrame(columns=["dimension", "value", "kpi", "mean", "std", "ci_low",
+                                     "ci_high", "n"])
+    for (dimension, value), frame in groups.groupby(["dimension", "value"], sort=False):
+        for name in GROUP_KPIS:
+            if name in frame:
+                values = frame[name].dropna().to_numpy(dtype=float)
+                rows.append({"dimension": dimension, "value": value, "kpi": name,
+                             **mean_ci(values, level)})
+    return pd.DataFrame(rows)
 
 
 def mean_ci(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
