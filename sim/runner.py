@@ -7,22 +7,17 @@ are put back in replication order before anything is summarised.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim import kpis
-from sim.model import run_replication
+from sim.execution import Progress, Task, default_workers, execute
 from sim.outputs import (
     code_version,
     environment,
@@ -32,39 +27,9 @@ from sim.outputs import (
     write_parquet,
     write_text,
 )
+from sim.replication import ReplicationResult
 from sim.scenario import Scenario, to_toml
-
-Progress = Callable[[int, int], None]
-"""Called as `progress(done, total)` after each replication."""
-
-
-@dataclass
-class ReplicationResult:
-    """What one replication sends back: its KPI row and its tidy tables."""
-
-    replication: int
-    kpis: dict[str, float]
-    contacts: pd.DataFrame
-    calls: pd.DataFrame
-    daily: pd.DataFrame
-    advisor_days: pd.DataFrame
-    seconds: float
-
-
-def replicate(scenario: Scenario, seed: int, replication: int) -> ReplicationResult:
-    """Simulate one replication and compute its KPIs (runs in a worker process)."""
-    started = time.perf_counter()
-    tables = run_replication(scenario, seed, replication)
-    days = kpis.advisor_days(tables, scenario)
-    return ReplicationResult(
-        replication=replication,
-        kpis=kpis.replication_kpis(tables, scenario, days),
-        contacts=tables.contacts,
-        calls=tables.calls,
-        daily=kpis.daily(tables, scenario, days),
-        advisor_days=days,
-        seconds=time.perf_counter() - started,
-    )
+from sim.store import ResultStore
 
 
 @dataclass
@@ -79,10 +44,16 @@ class RunResult:
     calls: pd.DataFrame
     daily: pd.DataFrame
     advisor_days: pd.DataFrame
+    groups: pd.DataFrame
+    groups_summary: pd.DataFrame
+    steps: pd.DataFrame
+    files: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
 
     FILES = ("replications.csv", "replications.parquet", "summary.csv", "contacts.parquet",
-             "calls.parquet", "daily.csv", "advisor_days.parquet", "scenario.resolved.toml")
+             "calls.parquet", "steps.parquet", "files.parquet", "daily.csv",
+             "advisor_days.parquet", "groups.csv", "groups_summary.csv",
+             "scenario.resolved.toml")
 
     def write(self, folder: str | Path) -> Path:
         """Write the result files (DESIGN.md section 7) into `folder`, manifest last."""
@@ -94,6 +65,10 @@ class RunResult:
         write_csv(folder / "summary.csv", self.summary)
         write_parquet(folder / "contacts.parquet", self.contacts)
         write_parquet(folder / "calls.parquet", self.calls)
+        write_parquet(folder / "steps.parquet", self.steps)
+        write_parquet(folder / "files.parquet", self.files)
+        write_csv(folder / "groups.csv", self.groups)
+        write_csv(folder / "groups_summary.csv", self.groups_summary)
         write_csv(folder / "daily.csv", self.daily)
         write_parquet(folder / "advisor_days.parquet", self.advisor_days)
         write_text(folder / "scenario.resolved.toml", to_toml(self.scenario))
@@ -101,32 +76,8 @@ class RunResult:
         return folder
 
 
-def default_workers() -> int:
-    """All cores."""
-    return os.cpu_count() or 1
-
-
-def _context() -> BaseContext:
-    """Fresh worker processes (forkserver on Linux, spawn elsewhere): never fork a parent
-    that may run threads (the progress bar does)."""
-    return get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
-
-
-def iter_replications(
-    scenario: Scenario, seed: int, replications: list[int], workers: int
-) -> Iterator[ReplicationResult]:
-    """Yield replication results as they complete (in any order)."""
-    if workers <= 1 or len(replications) <= 1:
-        for r in replications:
-            yield replicate(scenario, seed, r)
-        return
-    with ProcessPoolExecutor(max_workers=min(workers, len(replications)),
-                             mp_context=_context()) as pool:
-        futures: list[Future[ReplicationResult]] = [
-            pool.submit(replicate, scenario, seed, r) for r in replications
-        ]
-        for future in as_completed(futures):
-            yield future.result()
+class ReplicationError(RuntimeError):
+    """A replication failed; the message carries its scenario, seed, number and traceback."""
 
 
 def run(
@@ -135,29 +86,48 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    store: ResultStore | None = None,
+    scheduler: Any = None,
 ) -> RunResult:
     """Run `replications` replications of `scenario` from `seed` (defaults from `[run]`).
 
     Returns the tables as DataFrames: `.replications` (one row per replication, KPIs as
     columns), `.summary` (mean and 95 % interval per KPI), `.contacts`, `.calls`, `.daily`,
-    `.advisor_days`.
+    `.advisor_days`, `.groups`, `.steps`, `.files`. With a `store`, finished replications are
+    kept as they complete and reused when the same run is started again.
     """
     n = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
-    workers = default_workers() if workers is None else workers
     if n < 1:
         raise ValueError(f"replications must be at least 1, got {n}")
     started, clock = datetime.now(UTC), time.perf_counter()
-    results: list[ReplicationResult] = []
-    for result in iter_replications(scenario, seed, list(range(n)), workers):
-        results.append(result)
-        if progress is not None:
-            progress(len(results), n)
+    results = run_replications(scenario, seed, range(n), workers=workers, progress=progress,
+                               store=store, scheduler=scheduler)
     return assemble(scenario, seed, results, {
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
-        "workers": workers,
+        "workers": workers or default_workers(),
     })
+
+
+def run_replications(scenario: Scenario, seed: int, replications: Iterable[int], *,
+                     workers: int | None = None, progress: Progress | None = None,
+                     store: ResultStore | None = None, scheduler: Any = None,
+                     detail: bool = True) -> list[ReplicationResult]:
+    """The given replications of one scenario, in order; raises ReplicationError if one
+    failed (after every other has finished and been stored)."""
+    tasks = [Task(scenario, seed, r, detail=detail) for r in replications]
+    results, errors = [], []
+    for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
+                           version=code_version(), progress=progress):
+        if outcome.result is not None:
+            results.append(outcome.result)
+        else:
+            errors.append(f"replication {outcome.task.replication}: {outcome.error}")
+    if errors:
+        raise ReplicationError(f"{scenario.name}, seed {seed}: {len(errors)} replication(s) "
+                               "failed\n" + "\n".join(errors))
+    return sorted(results, key=lambda r: r.replication)
 
 
 def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
@@ -175,6 +145,7 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
         first = ["scenario", "replication"]
         return frame[first + [c for c in frame.columns if c not in first]]
 
+    groups = stacked("groups")
     manifest = {
         "scenario": scenario.name,
         "title": scenario.title,
@@ -195,5 +166,9 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
         calls=stacked("calls"),
         daily=stacked("daily"),
         advisor_days=stacked("advisor_days"),
+        groups=groups,
+        groups_summary=kpis.summarize_groups(groups),
+        steps=stacked("steps"),
+        files=stacked("files"),
         manifest=manifest,
     )

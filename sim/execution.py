@@ -1,0 +1,146 @@
+"""Executing replications: in this process, in local worker processes, or on a Dask cluster.
+
+Work is a list of tasks `(scenario, seed, replication)`. Each result is sent back as soon as it
+is computed (and kept in the result store when one is given), in whatever order the workers
+finish; callers put results back in order. A task that fails is reported with its error and
+does not stop the others. Because every replication's randomness is keyed by
+`(seed, replication, stream)`, the backend never changes a number.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from sim.replication import ReplicationResult, replicate
+from sim.scenario import Scenario
+from sim.store import ResultStore, result_key
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication to compute; `tag` lets the caller find where it belongs."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    tag: Any = None
+    detail: bool = True
+
+
+@dataclass
+class Outcome:
+    """A finished task: its result, or the error that stopped it."""
+
+    task: Task
+    result: ReplicationResult | None
+    error: str | None = None
+    from_store: bool = False
+
+
+Progress = Callable[[int, int], None]
+"""Called as `progress(done, total)` after each task."""
+
+
+def default_workers() -> int:
+    """All cores."""
+    return os.cpu_count() or 1
+
+
+def _context() -> BaseContext:
+    """Fresh worker processes (forkserver on Linux, spawn elsewhere): never fork a parent
+    that may run threads (the progress bar does)."""
+    return get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+
+
+def _compute(task: Task) -> ReplicationResult:
+    return replicate(task.scenario, task.seed, task.replication, detail=task.detail)
+
+
+def _guarded(task: Task) -> tuple[ReplicationResult | None, str | None]:
+    """Compute a task, returning its error as text instead of raising (for local workers)."""
+    try:
+        return _compute(task), None
+    except Exception:
+        return None, traceback.format_exc(limit=6)
+
+
+def execute(
+    tasks: list[Task],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    store: ResultStore | None = None,
+    version: str = "",
+    progress: Progress | None = None,
+) -> Iterator[Outcome]:
+    """Compute every task (skipping those already in `store`), yielding outcomes as they
+    finish. `scheduler` is a Dask scheduler address (tcp:// or tls://) or a
+    `distributed.Client`; otherwise `workers` local processes (default: all cores)."""
+    total, done = len(tasks), 0
+    keys = {id(t): result_key(t.scenario, t.seed, t.replication, version, t.detail)
+            for t in tasks} if store is not None else {}
+    pending = []
+    for task in tasks:
+        stored = store.get(keys[id(task)]) if store is not None else None
+        if stored is not None:
+            done += 1
+            if progress:
+                progress(done, total)
+            yield Outcome(task, stored, from_store=True)
+        else:
+            pending.append(task)
+    for outcome in _backend(pending, workers, scheduler):
+        if store is not None and outcome.result is not None:
+            store.put(keys[id(outcome.task)], outcome.result)
+        done += 1
+        if progress:
+            progress(done, total)
+        yield outcome
+
+
+def _backend(tasks: list[Task], workers: int | None, scheduler: Any) -> Iterator[Outcome]:
+    if not tasks:
+        return
+    if scheduler is not None:
+        yield from _dask(tasks, scheduler)
+        return
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            result, error = _guarded(task)
+            yield Outcome(task, result, error)
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                             mp_context=_context()) as pool:
+        futures: dict[Future[tuple[ReplicationResult | None, str | None]], Task] = {
+            pool.submit(_guarded, task): task for task in tasks}
+        for future in as_completed(futures):
+            result, error = future.result()
+            yield Outcome(futures[future], result, error)
+
+
+def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
+    """Run on a Dask cluster (the optional `dask` extra)."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError:  # pragma: no cover - depends on the extra
+        raise RuntimeError("a Dask scheduler needs the dask extra: "
+                           "pip install 'helpline-sim[dask]'") from None
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = {client.submit(_guarded, task, pure=False): task for task in tasks}
+        for future in dask_completed(list(futures)):
+            result, error = future.result()
+            yield Outcome(futures[future], result, error)
+    finally:
+        if client is not scheduler:
+            client.close()
