@@ -122,7 +122,7 @@ def validate(
             bad += 1
             _report_issues(exc)
             continue
-        out.print(f"[green]ok[/] {path} ({scenario.name})")
+        out.print(f"[green]ok[/] {path} ({scenario.name})", soft_wrap=True)
     if bad:
         raise typer.Exit(BAD_INPUT)
 

@@ -25,7 +25,7 @@ def test_reference_scenario_runs_on_a_short_horizon(path: Path) -> None:
     assert len(result.replications) == 2
     assert (result.replications["contacts"] > 0).all()
     assert set(result.contacts["outcome"].astype(str)) <= {"answered", "abandoned", "closed",
-                                                           "open"}
+                                                           "unreachable", "open"}
 
 
 def test_rac_pilot_reproduces_the_seed_facts() -> None:
