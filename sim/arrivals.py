@@ -112,6 +112,7 @@ class DemandProfile:
         if source.volume.unit == "total":
             base = np.sum(rate_per_slot * active)
             weekly = source.volume.amount / base if base > 0 else 0.0
+        weekly *= self.scenario.demand.volume_factor
         keep = length.ravel() > 0
         return Segments(start.ravel()[keep], length.ravel()[keep], (rate * weekly).ravel()[keep])
 

@@ -1,15 +1,20 @@
-"""The `helpline` command: run, validate, erlang (and more as the project grows).
+"""The `helpline` command: run, compare, sweep, staff, validate, erlang.
 
 Bad input never produces a traceback: every problem of a scenario file is listed with its path
-and value, and the command exits with code 2 before anything is written.
+and value, and the command exits with code 2 before anything is written. Long commands keep each
+finished replication in the output folder's store (`.store/`), so a command interrupted at any
+moment and started again finishes where it stopped.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,10 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim import analytic
+from sim.compare import Comparison, compare
 from sim.glossary import KPIS
-from sim.runner import RunResult, run
+from sim.outputs import write_csv
+from sim.runner import ReplicationError, RunResult, run
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.units import minutes, parse_duration
+from sim.staffing import parse_target, search
+from sim.store import ResultStore
+from sim.sweep import load_sweep, run_sweep
 
 app = typer.Typer(
     help="helpline-sim: simulate a member helpline's staffing, callbacks and options.",
@@ -31,7 +41,17 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-BAD_INPUT = 2
+BAD_INPUT, FAILED = 2, 1
+
+Replications = Annotated[int | None, typer.Option(
+    "--replications", "-n", min=1, help="Replications (default: the file's [run]).")]
+Seed = Annotated[int | None, typer.Option(min=0, help="Seed (default: the file's [run]).")]
+Workers = Annotated[int | None, typer.Option(
+    min=1, help="Worker processes (default: all cores).")]
+Fresh = Annotated[bool, typer.Option(
+    "--fresh", help="Recompute everything instead of reusing stored replications.")]
+ExcelFr = Annotated[bool, typer.Option(
+    "--excel-fr", help="Also write each CSV for French Excel (name.fr.csv: ';', decimal comma).")]
 
 
 def _load(path: Path) -> Scenario:
@@ -50,9 +70,39 @@ def _report_issues(exc: ScenarioError) -> None:
         err.print(f"  {issue}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _progress(label: str) -> Progress:
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False, disable=not err.is_terminal)
+def _store(folder: Path, fresh: bool) -> ResultStore:
+    store = folder / ".store"
+    if fresh and store.exists():
+        shutil.rmtree(store)
+    return ResultStore(store)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (when it is a terminal); yields `update(done, total)`."""
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err, transient=False, disable=not err.is_terminal)
+    with bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    """A replication that crashed: say which, keep what finished, exit 1."""
+    try:
+        yield
+    except ReplicationError as exc:
+        err.print(f"[bold red]A replication failed[/] (finished replications are kept; run "
+                  f"the same command again to retry):\n{exc}", markup=True, highlight=False)
+        raise typer.Exit(FAILED) from None
+    except ValueError as exc:
+        err.print(f"[bold red]{exc}[/]", highlight=False)
+        raise typer.Exit(BAD_INPUT) from None
 
 
 def _fmt(value: float, unit: str) -> str:
@@ -65,6 +115,12 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:,.2f}"
 
 
+def _shown(kpi: str, mean: float, std: float) -> bool:
+    """KPIs worth a line: measured, and not a count that is always zero."""
+    return not math.isnan(mean) and not (mean == 0 and (std == 0 or math.isnan(std))
+                                         and KPIS[kpi].unit != "share")
+
+
 def summary_table(result: RunResult, title: str) -> Table:
     """The KPIs that apply to this run, with their 95 % intervals."""
     table = Table(title=title, title_justify="left")
@@ -75,7 +131,7 @@ def summary_table(result: RunResult, title: str) -> Table:
         kpi, mean, std = str(record["kpi"]), float(record["mean"]), float(record["std"])
         low, high = float(record["ci_low"]), float(record["ci_high"])
         unit = KPIS[kpi].unit
-        if record["n"] == 0 or (mean == 0 and std == 0 and unit != "share"):
+        if record["n"] == 0 or not _shown(kpi, mean, std):
             continue
         ci = "-" if math.isnan(low) else f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
         table.add_row(kpi, _fmt(mean, unit), ci)
@@ -85,28 +141,195 @@ def summary_table(result: RunResult, title: str) -> Table:
 @app.command("run")
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    replications: Annotated[int | None, typer.Option(
-        "--replications", "-n", min=1, help="Replications (default: the file's [run]).")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: [run]).")] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Worker processes (default: all cores).")] = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = None,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: results/<name>).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
 ) -> None:
     """Simulate a scenario and write its tables to results/<name>/."""
     loaded = _load(scenario)
     folder = out_dir or Path("results") / loaded.name
-    total = replications or loaded.run.replications
-    with _progress(f"{loaded.name}") as bar:
-        task = bar.add_task("run", total=total)
+    with _failures(), _progress(loaded.name) as update:
         result = run(loaded, replications=replications, seed=seed, workers=workers,
-                     progress=lambda done, _: bar.update(task, completed=done))
+                     progress=update, store=_store(folder, fresh))
     result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
-    result.write(folder)
+    result.write(folder, excel_fr)
     out.print(summary_table(result, f"{loaded.title or loaded.name} — "
                                     f"{len(result.replications)} replications, "
                                     f"seed {result.seed}"))
     out.print(f"Results written to [bold]{folder}[/]")
+
+
+def _precision(items: list[str]) -> dict[str, float]:
+    out_: dict[str, float] = {}
+    for item in items:
+        kpi, _, value = item.partition("=")
+        try:
+            out_[kpi.strip()] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"write KPI=half-width, e.g. callback_on_time_rate=0.01 "
+                                     f"(got {item!r})") from None
+        if kpi.strip() not in KPIS:
+            raise typer.BadParameter(f"unknown KPI {kpi.strip()!r}")
+    return out_
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """KPIs in rows, options in columns: mean, and the paired difference with its CI."""
+    table = Table(title=f"Compared on the same members: {comparison.replications} "
+                        f"replications, seed {comparison.manifest['seed']}",
+                  title_justify="left")
+    table.add_column("KPI")
+    names = [run.scenario.name for run in comparison.runs]
+    for i, name in enumerate(names):
+        table.add_column(name if i == 0 else f"{name}\n(difference, 95 % CI)", justify="right")
+    rows = comparison.table
+    for kpi, frame in rows.groupby("kpi", sort=False):
+        unit, better = KPIS[str(kpi)].unit, KPIS[str(kpi)].better
+        base = frame.iloc[0]
+        means = frame["mean"].astype(float)
+        if math.isnan(base["mean"]) or (unit != "share" and (means.fillna(0) == 0).all()):
+            continue
+        cells = [_fmt(float(base["mean"]), unit)]
+        for _, row in frame.iloc[1:].iterrows():
+            diff, low, high = (float(row[c]) for c in ("diff_mean", "diff_ci_low",
+                                                       "diff_ci_high"))
+            colour = ""
+            if not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
+                colour = "green" if (diff > 0) == (better == "higher") else "red"
+            text = (f"{_fmt(float(row['mean']), unit)}  {'+' if diff >= 0 else ''}"
+                    f"{_fmt(diff, unit)} [{_fmt(low, unit)}, {_fmt(high, unit)}]")
+            cells.append(f"[{colour}]{text}[/]" if colour else text)
+        table.add_row(str(kpi), *cells)
+    return table
+
+
+@app.command("compare")
+def compare_command(
+    scenarios: Annotated[list[Path], typer.Argument(help="BASE.toml then OPTION.toml ...")],
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    precision: Annotated[list[str] | None, typer.Option(
+        help="Add replications until KPI's 95 % half-width is at most this: "
+             "callback_on_time_rate=0.01 (repeatable).")] = None,
+    max_replications: Annotated[int, typer.Option(
+        min=2, help="Cap for --precision.")] = 200,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/compare-<base>).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
+) -> None:
+    """Run options on the same members and compare each with the first (paired differences)."""
+    loaded = [_load(path) for path in scenarios]
+    wanted = _precision(precision or [])
+    folder = out_dir or Path("results") / f"compare-{loaded[0].name}"
+    with _failures(), _progress("compare") as update:
+        result = compare(loaded, replications=replications, seed=seed, workers=workers,
+                         precision=wanted, max_replications=max_replications,
+                         store=_store(folder, fresh), progress=update)
+    result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.write(folder, excel_fr)
+    out.print(comparison_table(result))
+    if wanted and not result.precision_reached:
+        err.print(f"[yellow]The cap of {max_replications} replications stopped before every "
+                  f"interval reached the precision asked ({wanted}).[/]")
+    out.print("Green: better than the base, red: worse (the interval excludes no change). "
+              f"Results written to [bold]{folder}[/]")
+
+
+@app.command("sweep")
+def sweep_command(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML).")],
+    workers: Workers = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:8786 or tls://...); needs the dask extra.")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/sweep-<name>).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
+) -> None:
+    """Run a grid of variants of a base scenario; resumable, locally or on a Dask cluster."""
+    try:
+        sweep = load_sweep(sweep_file)
+    except ScenarioError as exc:
+        _report_issues(exc)
+        raise typer.Exit(BAD_INPUT) from None
+    folder = out_dir or Path("results") / f"sweep-{sweep.name}"
+    with _failures(), _progress(f"sweep {sweep.name}") as update:
+        result = run_sweep(sweep, store=_store(folder, fresh), workers=workers,
+                           scheduler=scheduler, progress=update)
+    result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.write(folder, excel_fr)
+    out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
+              f"{result.computed} computed, {result.reused} reused from an earlier run.")
+    for error in result.errors.to_dict("records"):
+        err.print(f"[red]point {error['point']} failed:[/] {error['error']}", highlight=False)
+    out.print(f"Results written to [bold]{folder}[/]")
+
+
+@app.command("staff")
+def staff_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    target: Annotated[list[str] | None, typer.Option(
+        help="\"KPI>=X\" or \"KPI<=X\" (repeatable; default: the file's [targets]).")] = None,
+    confidence: Annotated[float, typer.Option(
+        min=0.5, max=0.999, help="Confidence that each target is met.")] = 0.95,
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/staff-<name>).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
+) -> None:
+    """Find the fewest advisors (per shift, with shifts) meeting every target."""
+    loaded = _load(scenario)
+    try:
+        targets = dict(parse_target(t) for t in target) if target else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    folder = out_dir or Path("results") / f"staff-{loaded.name}"
+
+    def show(evaluation: Any) -> None:
+        verdict = "[green]met[/]" if evaluation.met else "[red]not met[/]"
+        margins = ", ".join(f"{k} {m:+.3g}" for k, m in evaluation.margins.items())
+        err.print(f"  {'+'.join(map(str, evaluation.level))} advisors: {verdict} ({margins})")
+
+    with _failures():
+        result = search(loaded, targets, replications=replications, seed=seed,
+                        confidence=confidence, workers=workers, store=_store(folder, fresh),
+                        on_level=show)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "staffing.csv", result.table, excel_fr)
+    table = Table(title=f"Staffing explored (confidence {confidence:.0%})", title_justify="left")
+    table.add_column("advisors", justify="right")
+    for kpi, goal in result.targets.items():
+        table.add_column(f"{kpi} {goal.op}{goal.value:g}\nmean (confidence bound)",
+                         justify="right")
+    table.add_column("met", justify="center")
+    for record in result.table.to_dict("records"):
+        level = "+".join(str(record[c]) for c in result.table.columns[
+            :list(result.table.columns).index("total_advisors")])
+        cells = [level]
+        for kpi, goal in result.targets.items():
+            unit, margin = KPIS[kpi].unit, float(record[f"{kpi}_margin"])
+            bound = goal.value + margin if goal.op == ">=" else goal.value - margin
+            cells.append(f"{_fmt(record[f'{kpi}_mean'], unit)} "
+                         f"({goal.op[0]} {_fmt(bound, unit)})")
+        cells.append(("[green]yes[/]" if record["met"] else "[red]no[/]")
+                     + (" [bold]<- chosen[/]" if record["chosen"] else ""))
+        table.add_row(*cells)
+    out.print(table)
+    if result.chosen is None:
+        err.print("[red]No staffing level tried meets every target.[/]")
+        raise typer.Exit(FAILED)
+    out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
+              f"[/]. Written to [bold]{folder / 'staffing.csv'}[/]")
 
 
 @app.command()
@@ -175,7 +398,3 @@ def erlang(
                       f"{est.service_level:.4f}", f"{est.occupancy:.4f}")
     out.print(table)
 
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Entry point for `python -m sim`."""
-    app()

@@ -50,9 +50,43 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, write)
 
 
-def write_csv(path: Path, frame: pd.DataFrame) -> None:
-    """Write a CSV (comma, point decimal, UTF-8) atomically."""
+def write_csv(path: Path, frame: pd.DataFrame, french: bool = False) -> None:
+    """Write a CSV (comma, point decimal, UTF-8) atomically; with `french`, also a copy for
+    French Excel next to it (`name.fr.csv`)."""
     write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S"))
+    if french:
+        write_csv_fr(path.with_suffix(".fr.csv"), frame)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these could run as a formula in a spreadsheet."""
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would read as a formula get a leading apostrophe
+    (numbers are left alone: -3 stays a number)."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype | pd.CategoricalDtype):
+            text = series.astype("string")
+            risky = text.str.startswith(FORMULA_STARTS).fillna(False)
+            if risky.any():
+                out[column] = text.where(~risky, "'" + text)
+    return out
+
+
+def write_csv_fr(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV that opens right in French Excel: `;` separators, decimal comma, UTF-8 with
+    a byte-order mark, formulas neutralised."""
+    text = neutralise(frame).to_csv(index=False, sep=";", decimal=",",
+                                    date_format="%d/%m/%Y %H:%M:%S")
+    data = ("\ufeff" + text).encode("utf-8")
+
+    def write(handle: io.BufferedWriter) -> None:
+        handle.write(data)
+
+    atomic_write(path, write)
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:

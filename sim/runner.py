@@ -55,21 +55,22 @@ class RunResult:
              "advisor_days.parquet", "groups.csv", "groups_summary.csv",
              "scenario.resolved.toml")
 
-    def write(self, folder: str | Path) -> Path:
-        """Write the result files (DESIGN.md section 7) into `folder`, manifest last."""
+    def write(self, folder: str | Path, french: bool = False) -> Path:
+        """Write the result files (DESIGN.md section 7) into `folder`, manifest last; with
+        `french`, each CSV also in a French-Excel copy (`*.fr.csv`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "manifest.json").unlink(missing_ok=True)  # the folder is incomplete until
-        write_csv(folder / "replications.csv", self.replications)
+        write_csv(folder / "replications.csv", self.replications, french)
         write_parquet(folder / "replications.parquet", self.replications)
-        write_csv(folder / "summary.csv", self.summary)
+        write_csv(folder / "summary.csv", self.summary, french)
         write_parquet(folder / "contacts.parquet", self.contacts)
         write_parquet(folder / "calls.parquet", self.calls)
         write_parquet(folder / "steps.parquet", self.steps)
         write_parquet(folder / "files.parquet", self.files)
-        write_csv(folder / "groups.csv", self.groups)
-        write_csv(folder / "groups_summary.csv", self.groups_summary)
-        write_csv(folder / "daily.csv", self.daily)
+        write_csv(folder / "groups.csv", self.groups, french)
+        write_csv(folder / "groups_summary.csv", self.groups_summary, french)
+        write_csv(folder / "daily.csv", self.daily, french)
         write_parquet(folder / "advisor_days.parquet", self.advisor_days)
         write_text(folder / "scenario.resolved.toml", to_toml(self.scenario))
         write_manifest(folder, self.manifest, list(self.FILES))
@@ -139,10 +140,11 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
     replications = pd.DataFrame(rows)
 
     def stacked(name: str) -> pd.DataFrame:
-        frames = [getattr(r, name).assign(scenario=scenario.name, replication=r.replication)
+        frames = [getattr(r, name).assign(scenario=scenario.name, replication=r.replication,
+                                          seed=seed)
                   for r in results]
         frame = pd.concat(frames, ignore_index=True)
-        first = ["scenario", "replication"]
+        first = ["scenario", "replication", "seed"]
         return frame[first + [c for c in frame.columns if c not in first]]
 
     groups = stacked("groups")

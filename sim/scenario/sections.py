@@ -224,6 +224,9 @@ class Demand(Section):
         BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
     ] = None
     day_cv: float = Field(default=0.0, ge=0, le=5)
+    volume_factor: float = Field(default=1.0, gt=0, le=1000)
+    """Multiplies the volume of every source (and of files arriving directly): one key to
+    sweep demand up and down."""
 
     _positive = field_validator("weekday_weights", "hour_weights", "month_weights")(
         _positive_weights

@@ -1,0 +1,203 @@
+"""Comparing options honestly: the same members in every option, and paired differences.
+
+Every scenario runs on the same seed and replication numbers, so replication r of the base and
+replication r of an option face the same callers (common random numbers, DESIGN.md section 5).
+The difference of a KPI is therefore measured replication by replication, and its confidence
+interval (Student t over the paired differences) is much narrower than the one two independent
+runs would give. For each target of `[targets]`, the share of replications meeting it says how
+often the option keeps its promise in a simulated year, not just on average.
+
+With `precision`, replications are added until every named KPI's interval (of each option's
+mean and of each paired difference) is narrower than asked, or until a cap.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.execution import Progress
+from sim.glossary import KPIS
+from sim.kpis import mean_ci
+from sim.outputs import code_version, environment, scenario_hash, write_csv, write_manifest
+from sim.replication import ReplicationResult
+from sim.runner import RunResult, assemble, run_replications
+from sim.scenario import Scenario, Target
+from sim.store import ResultStore
+
+COLUMNS = ["scenario", "kpi", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
+           "diff_ci_high", "target", "target_met_share"]
+
+
+@dataclass
+class Comparison:
+    """The runs of every option (the base first) and the comparison table."""
+
+    runs: list[RunResult]
+    table: pd.DataFrame
+    replications: int
+    precision: dict[str, float] = field(default_factory=dict)
+    precision_reached: bool = True
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base(self) -> RunResult:
+        """The first scenario, against which differences are taken."""
+        return self.runs[0]
+
+    def write(self, folder: str | Path, french: bool = False) -> Path:
+        """`comparison.csv`, and each scenario's result folder under `<folder>/<name>/`."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "manifest.json").unlink(missing_ok=True)
+        for run in self.runs:
+            run.write(folder / run.scenario.name, french)
+        write_csv(folder / "comparison.csv", self.table, french)
+        write_manifest(folder, self.manifest, ["comparison.csv"])
+        return folder
+
+
+def check_names(scenarios: list[Scenario]) -> None:
+    """Refuse two options with the same name: their results would share a folder."""
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"two scenarios are named {twice[0]!r}: give each option its own name "
+                         "(the name names its results folder)")
+
+
+def compare(
+    scenarios: list[Scenario],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    precision: dict[str, float] | None = None,
+    max_replications: int = 200,
+    store: ResultStore | None = None,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run every scenario on the same seeds and compare each with the first."""
+    if len(scenarios) < 1:
+        raise ValueError("give at least one scenario")
+    check_names(scenarios)
+    base = scenarios[0]
+    n = base.run.replications if replications is None else replications
+    seed = base.run.seed if seed is None else seed
+    precision = dict(precision or {})
+    unknown = [k for k in precision if k not in KPIS]
+    if unknown:
+        raise ValueError(f"unknown KPI {unknown[0]!r} in precision")
+    started, clock = datetime.now(UTC), time.perf_counter()
+    results: list[list[ReplicationResult]] = [[] for _ in scenarios]
+    done = finished = 0
+    while True:
+        for i, scenario in enumerate(scenarios):
+            def step(count: int, _total: int, offset: int = finished, grand: int = n) -> None:
+                if progress is not None:
+                    progress(offset + count, grand * len(scenarios))
+
+            results[i] += run_replications(scenario, seed, range(done, n), workers=workers,
+                                           store=store, scheduler=scheduler, progress=step)
+            finished += n - done
+        done = n
+        runs = [assemble(s, seed, r, {}) for s, r in zip(scenarios, results, strict=True)]
+        widest = _widest(runs, precision)
+        if not precision or all(widest[k] <= precision[k] for k in precision):
+            reached = True
+            break
+        if n >= max_replications:
+            reached = False
+            break
+        n = min(max_replications, _needed(n, widest, precision))
+    table = comparison_table(runs)
+    manifest = {
+        "scenarios": [{"name": s.name, "title": s.title, "scenario_sha256": scenario_hash(s)}
+                      for s in scenarios],
+        "seed": seed,
+        "replications": n,
+        "precision": precision,
+        "precision_reached": reached,
+        "code_version": code_version(),
+        "environment": environment(),
+        "started": started.isoformat(timespec="seconds"),
+        "runtime_s": round(time.perf_counter() - clock, 3),
+    }
+    for run in runs:
+        run.manifest.update({"started": manifest["started"], "compared_with": base.name})
+    return Comparison(runs, table, n, precision, reached, manifest)
+
+
+def _widest(runs: list[RunResult], precision: dict[str, float]) -> dict[str, float]:
+    """Per KPI asked, the widest half-width among options and paired differences."""
+    out = {}
+    base = runs[0].replications
+    for kpi in precision:
+        halves = []
+        for run in runs:
+            values = run.replications[kpi].dropna().to_numpy(dtype=float)
+            halves.append(_half(values))
+            if run is not runs[0]:
+                halves.append(_half(_paired(run.replications, base, kpi)))
+        out[kpi] = max(halves) if halves else math.inf
+    return out
+
+
+def _half(values: np.ndarray) -> float:
+    ci = mean_ci(values)
+    return math.inf if math.isnan(ci["ci_high"]) else (ci["ci_high"] - ci["ci_low"]) / 2
+
+
+def _needed(n: int, widest: dict[str, float], precision: dict[str, float]) -> int:
+    """Replications likely to reach the precision (the half-width shrinks as 1/sqrt(n))."""
+    ratio = max((widest[k] / precision[k]) ** 2 for k in precision if math.isfinite(widest[k]))
+    return max(n + 2, math.ceil(n * ratio * 1.1))
+
+
+def _paired(option: pd.DataFrame, base: pd.DataFrame, kpi: str) -> np.ndarray:
+    """Option minus base, replication by replication (both present)."""
+    joined = option[["replication", kpi]].merge(base[["replication", kpi]], on="replication",
+                                                suffixes=("", "_base"))
+    diff = joined[kpi] - joined[f"{kpi}_base"]
+    return diff.dropna().to_numpy(dtype=float)
+
+
+def comparison_table(runs: list[RunResult]) -> pd.DataFrame:
+    """One row per (scenario, KPI): mean and CI, paired difference to the first scenario and
+    its CI, the target and the share of replications meeting it."""
+    base = runs[0]
+    rows = []
+    for run in runs:
+        targets = {**base.scenario.targets, **run.scenario.targets}
+        for kpi in KPIS:
+            values = run.replications[kpi]
+            summary = mean_ci(values.dropna().to_numpy(dtype=float))
+            row: dict[str, Any] = {"scenario": run.scenario.name, "kpi": kpi,
+                                   "mean": summary["mean"], "ci_low": summary["ci_low"],
+                                   "ci_high": summary["ci_high"]}
+            if run is base:
+                row.update(diff_mean=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan)
+            else:
+                diff = mean_ci(_paired(run.replications, base.replications, kpi))
+                row.update(diff_mean=diff["mean"], diff_ci_low=diff["ci_low"],
+                           diff_ci_high=diff["ci_high"])
+            target: Target | None = targets.get(kpi)
+            row["target"] = f"{target.op}{target.value:g}" if target else ""
+            row["target_met_share"] = _met_share(values, target)
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _met_share(values: pd.Series, target: Target | None) -> float:
+    known = values.dropna()
+    if target is None or known.empty:
+        return math.nan
+    return float(np.mean([target.met(float(v)) for v in known]))

@@ -1,0 +1,275 @@
+"""Staffing search: the fewest advisors meeting every target, with a stated confidence.
+
+A target such as `callback_on_time_rate>=0.95` is met at a staffing level when the one-sided
+confidence bound of the KPI's mean (Student t over replications, at `confidence`) is on the
+right side of the target: the simulation is confident, not merely hopeful. Every level is
+simulated on the same seeds, so all levels face the same members (common random numbers) and
+the curve of a KPI against staffing is smooth.
+
+The search starts from an Erlang estimate of the offered load and gallops up or down, then
+bisects (more advisors never make a target harder to meet). With `[[staff.shifts]]`, it first
+adds one advisor to every shift until the targets are met, then removes advisors one at a time
+from the shift whose removal keeps the largest margin, until no shift can lose one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim import analytic
+from sim.arrivals import DemandProfile, contact_sources
+from sim.calendar import Calendar
+from sim.distributions import mean_minutes
+from sim.execution import Progress
+from sim.glossary import KPIS
+from sim.kpis import mean_ci
+from sim.runner import run_replications
+from sim.scenario import Resolution, Scenario, ScenarioError, Target, minutes, with_overrides
+from sim.store import ResultStore
+
+Level = tuple[int, ...]
+"""Advisors per shift (one number when the scenario gives `staff.advisors`)."""
+
+
+def parse_target(text: str) -> tuple[str, Target]:
+    """Read `"callback_on_time_rate>=0.95"` (or `<=`, or a percentage) into a target."""
+    match = re.fullmatch(r"\s*([a-z_0-9]+)\s*(>=|<=)\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*(%?)\s*",
+                         text)
+    if match is None:
+        raise ValueError(f"cannot read target {text!r}; write e.g. "
+                         "\"callback_on_time_rate>=0.95\"")
+    kpi, op, number, percent = match.groups()
+    if kpi not in KPIS:
+        raise ValueError(f"unknown KPI {kpi!r} in target {text!r}")
+    value = float(number) / (100 if percent else 1)
+    return kpi, Target(op=op, value=value)
+
+
+@dataclass
+class Evaluation:
+    """One staffing level tried."""
+
+    level: Level
+    kpis: pd.DataFrame  # one row per replication
+    met: bool
+    margins: dict[str, float]  # confidence bound minus target (positive: met), per KPI
+
+
+@dataclass
+class StaffingResult:
+    """Every level tried, and the one chosen."""
+
+    scenario: Scenario
+    targets: dict[str, Target]
+    confidence: float
+    evaluations: list[Evaluation]
+    chosen: Level | None
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def chosen_scenario(self) -> Scenario | None:
+        """The scenario at the chosen level."""
+        return None if self.chosen is None else at_level(self.scenario, self.chosen)
+
+
+def level_of(scenario: Scenario) -> Level:
+    """The scenario's current staffing level."""
+    staff = scenario.staff
+    if staff.advisors is not None:
+        return (staff.advisors,)
+    return tuple(shift.advisors for shift in staff.shifts)
+
+
+def at_level(scenario: Scenario, level: Level) -> Scenario:
+    """The scenario with that staffing (validated)."""
+    if scenario.staff.advisors is not None:
+        return with_overrides(scenario, {"staff.advisors": level[0]})
+    return with_overrides(scenario, {f"staff.shifts[{i + 1}].advisors": n
+                                     for i, n in enumerate(level)})
+
+
+def erlang_start(scenario: Scenario, targets: dict[str, Target]) -> int:
+    """A starting headcount from the average offered load (Erlang C/A when the targets are
+    about live calls), corrected for shrinkage and rota."""
+    calendar = Calendar(scenario)
+    profile = DemandProfile(scenario, calendar)
+    expected = sum(profile.segments(s).expected() for s in contact_sources(scenario))
+    open_hours = float(np.sum(np.clip(np.minimum(calendar.ends, calendar.end_time)
+                                      - np.maximum(calendar.starts, 0.0), 0.0, None))) / 60
+    if open_hours <= 0 or expected <= 0:
+        return max(1, level_of(scenario)[0])
+    per_hour = expected / open_hours
+    cases = scenario.case_types
+    talk = sum(c.share * (mean_minutes(c.talk) + mean_minutes(c.wrap_up)) for c in cases)
+    other = sum(c.share * (mean_minutes(c.research) + mean_minutes(c.callback_talk or c.talk))
+                for c in cases if c.resolution in (Resolution.CALLBACK, Resolution.EXPERT))
+    if scenario.files is not None:
+        other += mean_minutes(scenario.files.process) * (scenario.files.from_calls or 0.0)
+    live = {"service_level", "abandon_rate", "asa_s", "p_wait"} & set(targets)
+    if scenario.channel.mode == "inbound" and live and talk > 0:
+        patience = scenario.channel.patience
+        needed = analytic.advisors_needed(
+            per_hour, talk, minutes(scenario.channel.service_level_threshold),
+            patience_min=mean_minutes(patience) if patience is not None else None,
+            service_level=targets["service_level"].value if "service_level" in targets
+            else None,
+            abandon_rate=targets["abandon_rate"].value if "abandon_rate" in targets else None)
+        base = needed + per_hour * other / 60 / 0.85
+    else:
+        base = per_hour * (talk + other) / 60 / 0.8
+    base /= 1 - scenario.staff.shrinkage
+    if scenario.staff.days_per_week:
+        base *= len(scenario.calendar.open_days) / scenario.staff.days_per_week
+    return max(1, math.ceil(base))
+
+
+def search(
+    scenario: Scenario,
+    targets: dict[str, Target] | None = None,
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    confidence: float = 0.95,
+    workers: int | None = None,
+    store: ResultStore | None = None,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+    max_advisors: int = 5000,
+    on_level: Callable[[Evaluation], None] | None = None,
+) -> StaffingResult:
+    """Find the fewest advisors (per shift, with shifts) meeting every target."""
+    targets = dict(scenario.targets if targets is None else targets)
+    if not targets:
+        raise ValueError("give at least one target (--target or [targets] in the scenario)")
+    n = scenario.run.replications if replications is None else replications
+    seed = scenario.run.seed if seed is None else seed
+    if n < 2:
+        raise ValueError("a confidence bound needs at least 2 replications")
+    tried: dict[Level, Evaluation] = {}
+
+    def evaluate(level: Level) -> Evaluation:
+        if level not in tried:
+            try:
+                variant = at_level(scenario, level)
+            except ScenarioError:  # e.g. fewer advisors than those reserved for callbacks
+                tried[level] = Evaluation(level, pd.DataFrame(), False, {})
+                return tried[level]
+            results = run_replications(variant, seed, range(n), workers=workers, store=store,
+                                       scheduler=scheduler, progress=progress, detail=False)
+            frame = pd.DataFrame([r.kpis for r in results])
+            margins = {k: _margin(frame[k], t, confidence) for k, t in targets.items()}
+            tried[level] = Evaluation(level, frame, all(m >= 0 for m in margins.values()),
+                                      margins)
+            if on_level is not None:
+                on_level(tried[level])
+        return tried[level]
+
+    if scenario.staff.advisors is not None:
+        chosen = _search_count(evaluate, erlang_start(scenario, targets), max_advisors)
+    else:
+        chosen = _search_shifts(evaluate, level_of(scenario), max_advisors)
+    evaluations = sorted(tried.values(), key=lambda e: (sum(e.level), e.level))
+    result = StaffingResult(scenario, targets, confidence, evaluations, chosen)
+    result.table = staffing_table(result)
+    return result
+
+
+def _margin(values: pd.Series, target: Target, confidence: float) -> float:
+    """One-sided confidence bound of the mean minus the target (>= 0: met), signed so that
+    positive is good whatever the direction."""
+    known = values.dropna().to_numpy(dtype=float)
+    if len(known) < 2:
+        return -math.inf
+    half = float(stats.t.ppf(confidence, len(known) - 1)) * known.std(ddof=1) / math.sqrt(
+        len(known))
+    mean = float(known.mean())
+    if target.op == ">=":
+        return mean - half - target.value
+    return target.value - (mean + half)
+
+
+def _search_count(evaluate: Callable[[Level], Evaluation], start: int, cap: int) -> Level | None:
+    """Gallop from `start` to bracket the smallest level meeting the targets, then bisect."""
+    start = min(max(start, 1), cap)
+    if evaluate((start,)).met:
+        high, step = start, 1
+        while high - step >= 1 and evaluate((high - step,)).met:
+            high, step = high - step, step * 2
+        low = max(high - step, 0)  # not met (or nothing below)
+    else:
+        low, step = start, 1
+        while True:
+            if low + step > cap:
+                if not evaluate((cap,)).met:
+                    return None
+                high = cap
+                break
+            if evaluate((low + step,)).met:
+                high = low + step
+                break
+            low, step = low + step, step * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if middle >= 1 and evaluate((middle,)).met:
+            high = middle
+        else:
+            low = middle
+    return (high,)
+
+
+def _search_shifts(evaluate: Callable[[Level], Evaluation], start: Level,
+                   cap: int) -> Level | None:
+    """Add one advisor to every shift until met, then remove greedily, keeping the margin."""
+    level = start
+    while not evaluate(level).met:
+        level = tuple(n + 1 for n in level)
+        if sum(level) > cap:
+            return None
+    while True:
+        options = [tuple(n - (i == j) for j, n in enumerate(level))
+                   for i in range(len(level)) if level[i] > 0]
+        met = [e for e in (evaluate(o) for o in options) if e.met]
+        if not met:
+            return level
+        level = max(met, key=lambda e: min(e.margins.values())).level
+
+
+def staffing_table(result: StaffingResult) -> pd.DataFrame:
+    """One row per level tried: advisors, each target KPI's mean, interval, confidence bound
+    margin and share of replications meeting it, whether all are met, and `chosen`."""
+    scenario = result.scenario
+    names = (["advisors"] if scenario.staff.advisors is not None
+             else [f"shift.{s.name}" for s in scenario.staff.shifts])
+    rows = []
+    for evaluation in result.evaluations:
+        row: dict[str, Any] = dict(zip(names, evaluation.level, strict=True))
+        row["total_advisors"] = sum(evaluation.level)
+        row["replications"] = len(evaluation.kpis)
+        for kpi, target in result.targets.items():
+            values = (evaluation.kpis[kpi].dropna() if not evaluation.kpis.empty
+                      else pd.Series(dtype=float))
+            ci = _ci(values.to_numpy(dtype=float))
+            row.update({f"{kpi}_mean": ci[0], f"{kpi}_ci_low": ci[1], f"{kpi}_ci_high": ci[2],
+                        f"{kpi}_margin": evaluation.margins.get(kpi, math.nan),
+                        f"{kpi}_met_share": float(np.mean([target.met(v) for v in values]))
+                        if len(values) else math.nan})
+        for kpi in ("occupancy", "cost_total"):
+            if not evaluation.kpis.empty and kpi not in result.targets:
+                row[f"{kpi}_mean"] = float(evaluation.kpis[kpi].mean())
+        row["met"] = evaluation.met
+        row["chosen"] = evaluation.level == result.chosen
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ci(values: np.ndarray) -> tuple[float, float, float]:
+    ci = mean_ci(values)
+    return ci["mean"], ci["ci_low"], ci["ci_high"]

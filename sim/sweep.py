@@ -1,0 +1,230 @@
+"""Sweeps: one base scenario, a grid of changes, replications at every point.
+
+A sweep file names a base scenario and the keys to vary, by their dotted path in the scenario:
+
+```toml
+base = "rac-pilot-2012.toml"        # relative to the sweep file
+replications = 30
+seed = 1
+mode = "product"                    # every combination; "zip": the lists side by side
+[grid]
+"staff.advisors" = [10, 12, 14, 16]
+"demand.volume_factor" = [0.8, 1.0, 1.2]   # scales every source's volume
+```
+
+Every point is a validated scenario (a point that cannot be built is reported with its error;
+the others still run). All points share the seed, so they face the same members. Results are
+kept one replication at a time in the output folder's store: a sweep killed at any moment and
+started again finishes without recomputing or duplicating anything. `--scheduler` runs the same
+tasks on a Dask cluster with identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.execution import Progress, Task, execute
+from sim.glossary import KPIS
+from sim.kpis import mean_ci
+from sim.outputs import (
+    code_version,
+    environment,
+    scenario_hash,
+    write_csv,
+    write_manifest,
+    write_parquet,
+)
+from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, with_overrides
+from sim.store import ResultStore
+
+
+class SweepFile(BaseModel):
+    """A sweep file, validated like a scenario."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    base: str
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    replications: int = Field(default=10, ge=1, le=100_000)
+    seed: int = Field(default=1, ge=0)
+    mode: Literal["product", "zip"] = "product"
+    grid: dict[str, list[Any]] = Field(min_length=1)
+
+    @field_validator("grid")
+    @classmethod
+    def _lists(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        for path, values in grid.items():
+            if not values:
+                raise ValueError(f"{path!r} has no value")
+        return grid
+
+
+@dataclass
+class Point:
+    """One point of the grid: its values and the scenario they give (or why there is none)."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario | None
+    error: str = ""
+
+
+@dataclass
+class Sweep:
+    """A loaded sweep: the base, its points, and the run settings."""
+
+    name: str
+    base: Scenario
+    points: list[Point]
+    replications: int
+    seed: int
+    parameters: list[str]
+
+
+@dataclass
+class SweepResult:
+    """One row per (point, replication), and per-point means with intervals."""
+
+    sweep: Sweep
+    rows: pd.DataFrame
+    points: pd.DataFrame
+    errors: pd.DataFrame
+    computed: int
+    reused: int
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: str | Path, french: bool = False) -> Path:
+        """`sweep.parquet`, `sweep.csv`, `points.csv`, `errors.csv`, then the manifest."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "manifest.json").unlink(missing_ok=True)
+        write_parquet(folder / "sweep.parquet", self.rows)
+        write_csv(folder / "sweep.csv", self.rows, french)
+        write_csv(folder / "points.csv", self.points, french)
+        write_csv(folder / "errors.csv", self.errors, french)
+        write_manifest(folder, self.manifest,
+                       ["sweep.parquet", "sweep.csv", "points.csv", "errors.csv"])
+        return folder
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read a sweep file and build every point (points that fail validation keep their error).
+
+    Raises
+    ------
+    ScenarioError
+        if the sweep file itself, or its base scenario, is not valid.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Issue(label, "", "file not found")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
+    try:
+        spec = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([Issue(label, ".".join(str(p) for p in e["loc"]), e["msg"])
+                             for e in exc.errors()]) from None
+    if spec.mode == "zip" and len({len(v) for v in spec.grid.values()}) > 1:
+        raise ScenarioError([Issue(label, "grid", "with mode = \"zip\" every list must have "
+                                                  "the same length")])
+    base = load_scenario(path.parent / spec.base)
+    names = list(spec.grid)
+    combos = (itertools.product(*spec.grid.values()) if spec.mode == "product"
+              else zip(*spec.grid.values(), strict=True))
+    points = []
+    for index, combo in enumerate(combos):
+        values = dict(zip(names, combo, strict=True))
+        try:
+            scenario = with_overrides(base, values, label=f"{label} point {index}")
+            points.append(Point(index, values, scenario))
+        except ScenarioError as exc:
+            points.append(Point(index, values, None, "; ".join(
+                f"{i.path}: {i.message}" for i in exc.issues)))
+    return Sweep(spec.name or path.stem.replace("_", "-").lower(), base, points,
+                 spec.replications, spec.seed, names)
+
+
+def run_sweep(
+    sweep: Sweep,
+    *,
+    store: ResultStore | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: Progress | None = None,
+) -> SweepResult:
+    """Run every (point, replication), reusing whatever the store already holds."""
+    started, clock = datetime.now(UTC), time.perf_counter()
+    tasks = [Task(point.scenario, sweep.seed, r, tag=point.index, detail=False)
+             for point in sweep.points if point.scenario is not None
+             for r in range(sweep.replications)]
+    rows, errors = [], [{"point": p.index, **p.values, "error": p.error}
+                        for p in sweep.points if p.scenario is None]
+    computed = reused = 0
+    failed: set[int] = set()
+    for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
+                           version=code_version(), progress=progress):
+        point = sweep.points[outcome.task.tag]
+        if outcome.result is None:
+            if point.index not in failed:
+                failed.add(point.index)
+                errors.append({"point": point.index, **point.values,
+                               "error": (outcome.error or "").strip().splitlines()[-1]})
+            continue
+        reused += outcome.from_store
+        computed += not outcome.from_store
+        rows.append({**point.values, "point": point.index,
+                     "replication": outcome.task.replication, "seed": sweep.seed,
+                     **outcome.result.kpis})
+    columns = [*sweep.parameters, "point", "replication", "seed", *KPIS]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame[~frame["point"].isin(failed)]
+    frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    manifest = {
+        "sweep": sweep.name,
+        "base": sweep.base.name,
+        "base_sha256": scenario_hash(sweep.base),
+        "points": len(sweep.points),
+        "points_failed": len(errors),
+        "replications": sweep.replications,
+        "seed": sweep.seed,
+        "results_computed": computed,
+        "results_reused": reused,
+        "code_version": code_version(),
+        "environment": environment(),
+        "started": started.isoformat(timespec="seconds"),
+        "runtime_s": round(time.perf_counter() - clock, 3),
+    }
+    return SweepResult(sweep, frame, point_table(frame, sweep.parameters),
+                       pd.DataFrame(errors, columns=["point", *sweep.parameters, "error"]),
+                       computed, reused, manifest)
+
+
+def point_table(rows: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """Per point: the parameters, the replications, then each KPI's mean and 95 % interval."""
+    out = []
+    for point, frame in rows.groupby("point", sort=True):
+        row: dict[str, Any] = {"point": point, **{p: frame[p].iloc[0] for p in parameters},
+                               "n": len(frame)}
+        for kpi in KPIS:
+            ci = mean_ci(frame[kpi].dropna().to_numpy(dtype=float))
+            row.update({f"{kpi}_mean": ci["mean"], f"{kpi}_ci_low": ci["ci_low"],
+                        f"{kpi}_ci_high": ci["ci_high"]})
+        out.append(row)
+    columns = ["point", *parameters, "n",
+               *(f"{k}_{s}" for k in KPIS for s in ("mean", "ci_low", "ci_high"))]
+    table = pd.DataFrame(out, columns=columns)
+    return table if not table.empty else table.astype({"n": "int64"})
+
