@@ -46,6 +46,7 @@ class Experts(Section):
     capacity: int = Field(default=1, ge=1, le=10_000)
     response: Distribution
     clock: Clock = "business"
+    cost_per_case: float = Field(default=0.0, ge=0)
 
 
 class Regional(Section):

@@ -78,12 +78,33 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
     parent = data.pop("extends", None)
+    unset = data.pop("unset", [])
     if parent is None:
+        if unset:
+            raise ScenarioError([Issue(label, "unset", "only a file that extends another can "
+                                                       "unset inherited keys")])
         return data
     if not isinstance(parent, str):
         raise ScenarioError([Issue(label, "extends", "give the parent file's path as a string")])
     base = read_merged(path.parent / parent, (*_seen, resolved))
+    for i, dotted in enumerate(unset if isinstance(unset, list) else [unset], start=1):
+        if not _unset(base, str(dotted)):
+            raise ScenarioError([Issue(label, f"unset[{i}]", f"the parent has no key {dotted!r}")])
     return deep_merge(base, data)
+
+
+def _unset(data: dict[str, Any], dotted: str) -> bool:
+    """Remove an inherited key (`unset = ["staff.advisors"]`); False if there is none."""
+    *parents, last = dotted.split(".")
+    node: Any = data
+    for part in parents:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    if not isinstance(node, dict) or last not in node:
+        return False
+    del node[last]
+    return True
 
 
 BACKLOG_COLUMNS = ("case_type", "source", "step", "received", "age")

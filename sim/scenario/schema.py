@@ -6,10 +6,11 @@ import difflib
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_serializer, field_validator, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from sim.glossary import KPIS
 from sim.scenario.journeys import Backlog, Callbacks, Escalation, Files
+from sim.scenario.options import Ai, Outsourcing
 from sim.scenario.sections import (
     Calendar,
     CaseType,
@@ -63,8 +64,6 @@ def _parse_target(value: Any) -> Any:
     raise ValueError("a target is a number or a string such as \">=0.95\"")
 
 
-_LATER_SECTIONS = ("outsourcing", "ai")
-
 
 class Scenario(Section):
     """One option to simulate. Build it with `sim.load_scenario`; it cannot be changed afterwards
@@ -87,16 +86,8 @@ class Scenario(Section):
     escalation: Escalation = Escalation()
     files: Files | None = None
     backlog: Backlog = Backlog()
-    outsourcing: Any = None
-    ai: Any = None
-
-    @field_validator(*_LATER_SECTIONS)
-    @classmethod
-    def _not_yet(cls, value: Any, info: ValidationInfo) -> Any:
-        # a field check, not a cross-check, so it is listed with every other problem
-        if value is not None:
-            raise ValueError(f"section [{info.field_name}] is not supported yet")
-        return value
+    outsourcing: Outsourcing | None = None
+    ai: Ai | None = None
 
     @field_validator("sources")
     @classmethod
@@ -176,6 +167,7 @@ class Scenario(Section):
                 issues.append((f"sources[{i}].end",
                                f"is before the horizon starts ({horizon.start})"))
         issues.extend(self._journey_checks())
+        issues.extend(self._option_checks())
         open_start, open_end = self.calendar.open_hours
         for i, meeting in enumerate(self.staff.meetings, start=1):
             at = open_start if meeting.at is None else meeting.at
@@ -238,6 +230,35 @@ class Scenario(Section):
                 and self.staff.days_per_week > len(self.calendar.open_days)):
             issues.append(("staff.days_per_week",
                            f"more than the {len(self.calendar.open_days)} open days a week"))
+        return issues
+
+    def _option_checks(self) -> list[tuple[str, str]]:
+        """Groups, the provider and AI name sources and case types that exist."""
+        issues = []
+        cases = {c.name for c in self.case_types}
+        sources = {s.name for s in self.sources} | {FILES_SOURCE}
+
+        def known(path: str, names: tuple[str, ...], pool: set[str], what: str) -> None:
+            for j, name in enumerate(names, start=1):
+                if name not in pool:
+                    issues.append((f"{path}[{j}]", f"no {what} is named {name!r}"))
+
+        for i, source in enumerate(self.sources, start=1):
+            known(f"sources[{i}].case_mix", tuple(source.case_mix or ()), cases, "case type")
+        for i, group in enumerate(self.staff.groups, start=1):
+            known(f"staff.groups[{i}].sources", group.sources, sources, "source")
+            known(f"staff.groups[{i}].case_types", group.case_types, cases, "case type")
+        if self.outsourcing is not None:
+            known("outsourcing.takes.case_types", self.outsourcing.takes.case_types, cases,
+                  "case type")
+            if self.outsourcing.start and not (self.horizon.start <= self.outsourcing.start
+                                               <= self.horizon.end):
+                issues.append(("outsourcing.start", "is outside the horizon"))
+        if self.ai is not None:
+            known("ai.deflect_case_types", self.ai.deflect_case_types, cases, "case type")
+        if self.staff.groups and self.callbacks.reserved_advisors:
+            issues.append(("callbacks.reserved_advisors", "with [[staff.groups]], give a group "
+                                                          "the callbacks work instead"))
         return issues
 
     def work_kinds(self) -> set[str]:

@@ -204,6 +204,13 @@ class Source(Section):
     end: date | None = None
     ramp_up: Duration = timedelta(0)
     volume_cv: float = Field(default=0.0, ge=0, le=5)
+    case_mix: dict[str, Share] | None = None
+    """This source's own case-type shares (default: the case types' `share`)."""
+
+    @field_validator("case_mix")
+    @classmethod
+    def _mix_sums_to_one(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return None if value is None else check_shares(value, "case-mix")
 
     @model_validator(mode="after")
     def _ordered(self) -> Source:
@@ -326,8 +333,21 @@ class Meeting(Section):
 WorkKind = Literal["calls", "callbacks", "files", "research", "remediation"]
 
 
+class Group(Section):
+    """A group of in-house advisors serving given sources or case types (all when empty), for
+    given kinds of work; its live calls may overflow to another group after a wait."""
+
+    name: Name
+    advisors: int = Field(ge=0, le=10_000)
+    sources: tuple[Name, ...] = ()
+    case_types: tuple[Name, ...] = ()
+    work: tuple[WorkKind, ...] = ("calls", "callbacks", "files", "research", "remediation")
+    overflow_to: Name | None = None
+    overflow_after: Duration = timedelta(minutes=2)
+
+
 class Staff(Section):
-    """Who answers: a fixed number of advisors on the open hours, or shifts.
+    """Who answers: a fixed number of advisors on the open hours, shifts, or groups.
 
     With `days_per_week`, each advisor works only that many of the open days (a rota spread so
     every open day is covered as evenly as possible).
@@ -336,6 +356,7 @@ class Staff(Section):
     advisors: int | None = Field(default=None, ge=0, le=10_000)
     days_per_week: int | None = Field(default=None, ge=1, le=7)
     shifts: tuple[Shift, ...] = ()
+    groups: tuple[Group, ...] = ()
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
     meetings: tuple[Meeting, ...] = ()
     cost_per_hour: float = Field(default=0.0, ge=0)
@@ -345,10 +366,21 @@ class Staff(Section):
     @model_validator(mode="after")
     def _one_way(self) -> Staff:
         issues = []
-        if self.advisors is not None and self.shifts:
-            issues.append(("", "give advisors or [[staff.shifts]], not both"))
-        if self.advisors is None and not self.shifts:
-            issues.append(("", "give advisors = <number> or [[staff.shifts]]"))
+        ways = sum([self.advisors is not None, bool(self.shifts), bool(self.groups)])
+        if ways > 1:
+            issues.append(("", "give advisors, [[staff.shifts]] or [[staff.groups]], "
+                               "only one of them"))
+        if ways == 0:
+            issues.append(("", "give advisors = <number>, [[staff.shifts]] or [[staff.groups]]"))
+        groups = [g.name for g in self.groups]
+        for name in dict.fromkeys(n for n in groups if groups.count(n) > 1):
+            issues.append(("groups", f"two groups are named {name!r}"))
+        for i, group in enumerate(self.groups, start=1):
+            if group.overflow_to is not None and group.overflow_to not in groups:
+                issues.append((f"groups[{i}].overflow_to", f"no group is named "
+                                                            f"{group.overflow_to!r}"))
+            if group.overflow_to == group.name:
+                issues.append((f"groups[{i}].overflow_to", "a group cannot overflow to itself"))
         if self.days_per_week is not None and self.shifts:
             issues.append(("days_per_week", "applies to advisors = <number>; shifts name "
                                             "their own days"))
@@ -366,6 +398,8 @@ class Staff(Section):
         """Advisors employed (the sum over shifts)."""
         if self.advisors is not None:
             return self.advisors
+        if self.groups:
+            return sum(group.advisors for group in self.groups)
         return sum(shift.advisors for shift in self.shifts)
 
 
