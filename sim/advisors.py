@@ -2,8 +2,12 @@
 
 An advisor on the lines who finishes a piece of work looks for the next one in the order of
 `staff.priorities` (live calls, then callbacks due soonest, then files, then research, by
-default), and waits idle if there is none. The longest-idle advisor gets the next call. Advisors
-reserved for callbacks never take live calls. When an availability interval ends, an advisor
+default), among the queues of their **team**, and waits idle if there is none. The longest-idle
+advisor of the team gets the next call. Teams are the in-house advisors (or each group), the
+advisors reserved for callbacks (who never take live calls), and a provider's advisors; a queue
+may be served by several teams (reserved advisors share the in-house callbacks), and a group
+may take another group's callers once they have waited long enough. When an availability
+interval ends, an advisor
 finishes the work in hand and goes; if the interval ended with the shift and the lines are closed,
 the advisor stays to answer the callers still waiting. Time worked past the end of a shift is
 overtime.
@@ -29,8 +33,8 @@ from sim.records import Recorder
 from sim.roster import SHIFT_END, Roster
 
 TASK_KINDS = ["call", "callback", "research", "file", "remediation", "handoff"]
-CALL, CALLBACK, RESEARCH, FILE = (TASK_KINDS.index(k) for k in ("call", "callback", "research",
-                                                                 "file"))
+CALL, CALLBACK, RESEARCH, FILE, REMEDIATION = (
+    TASK_KINDS.index(k) for k in ("call", "callback", "research", "file", "remediation"))
 WORK_KINDS = ("calls", "callbacks", "files", "research", "remediation")
 """Kinds of work a scenario can rank in `staff.priorities`."""
 
@@ -50,27 +54,27 @@ class AdvisorPool:
     """The state of every advisor during one replication."""
 
     def __init__(self, env: simpy.Environment, roster: Roster, calendar: Calendar,
-                 recorder: Recorder, reserved: int = 0) -> None:
+                 recorder: Recorder, teams: list[str]) -> None:
         self.env, self.roster, self.calendar, self.recorder = env, roster, calendar, recorder
         n = roster.advisors
-        self.idle: deque[int] = deque()  # idle advisors who take live calls
-        self.idle_reserved: deque[int] = deque()  # idle advisors reserved for other work
-        self.takes_calls = [advisor < n - reserved for advisor in range(n)]
+        self.teams = teams
+        self.team_of = [teams.index(name) for name in roster.team_of]
+        self.idle: list[deque[int]] = [deque() for _ in teams]  # per team, longest idle first
+        self.sources: list[list[WorkSource]] = [[] for _ in teams]  # per team, by priority
+        self.calls: list[WorkSource | None] = [None for _ in teams]  # per team, its live line
         self.on_duty = [False] * n
         self.busy = [False] * n
         self.duty_end = [0.0] * n
         self.end_kind = [SHIFT_END] * n
-        self.sources: list[WorkSource] = []
-        self.calls: WorkSource | None = None
         self._then: list[Then | None] = [None] * n
         self._contact = [0] * n
         self._log_task = recorder.tasks.append
 
-    def add_work(self, source: WorkSource, *, live_calls: bool = False) -> None:
-        """Register a work queue; registration order is the priority order."""
-        self.sources.append(source)
+    def add_work(self, team: int, source: WorkSource, *, live_calls: bool = False) -> None:
+        """Let `team` take work from `source`; registration order is the priority order."""
+        self.sources[team].append(source)
         if live_calls:
-            self.calls = source
+            self.calls[team] = source
 
     def start(self) -> None:
         """Start every advisor's roster."""
@@ -97,7 +101,7 @@ class AdvisorPool:
     def _go_off(self, advisor: int) -> None:
         self.on_duty[advisor] = False
         if not self.busy[advisor]:
-            (self.idle if self.takes_calls[advisor] else self.idle_reserved).remove(advisor)
+            self.idle[self.team_of[advisor]].remove(advisor)
 
     def work(self, advisor: int, kind: int, minutes: float, contact: int, now: float,
              then: Then | None = None) -> None:
@@ -127,14 +131,16 @@ class AdvisorPool:
         if then is not None:
             self._then[advisor] = None
             then(self._contact[advisor])
+        team = self.team_of[advisor]
         if self.on_duty[advisor]:
-            for source in self.sources:
+            for source in self.sources[team]:
                 if source.serve(advisor):
                     return
-            (self.idle if self.takes_calls[advisor] else self.idle_reserved).append(advisor)
+            self.idle[team].append(advisor)
             return
-        if (self.end_kind[advisor] == SHIFT_END and self.calls is not None
-                and not self.calendar.is_open(self.env.now) and self.calls.serve(advisor)):
+        calls = self.calls[team]
+        if (self.end_kind[advisor] == SHIFT_END and calls is not None
+                and not self.calendar.is_open(self.env.now) and calls.serve(advisor)):
             return  # stays after closing while callers are still waiting
         self._extension(advisor, self.env.now)
 
@@ -145,18 +151,20 @@ class AdvisorPool:
             self.recorder.extensions.append((advisor, start, until, overtime))
 
     def _next(self, advisor: int) -> None:
-        for source in self.sources:
+        team = self.team_of[advisor]
+        for source in self.sources[team]:
             if source.serve(advisor):
                 return
-        (self.idle if self.takes_calls[advisor] else self.idle_reserved).append(advisor)
+        self.idle[team].append(advisor)
 
-    def wake(self) -> None:
-        """Work that is not a live call became ready: idle advisors look for work, those
-        reserved for it first, until one finds none."""
-        for idle in (self.idle_reserved, self.idle):
+    def wake(self, teams: list[int]) -> None:
+        """Work became ready for `teams` (in that order): their idle advisors look for work
+        until one finds none."""
+        for team in teams:
+            idle, sources = self.idle[team], self.sources[team]
             while idle:
                 advisor = idle.popleft()
-                if not any(source.serve(advisor) for source in self.sources):
+                if not any(source.serve(advisor) for source in sources):
                     idle.appendleft(advisor)
                     break
 
@@ -171,8 +179,8 @@ class TaskQueue:
     """Advisor work waiting its turn: research, files. First in, first out, or by a key such
     as a deadline when one is given."""
 
-    def __init__(self, pool: AdvisorPool, kind: int) -> None:
-        self.pool, self.kind = pool, kind
+    def __init__(self, pool: AdvisorPool, kind: int, served_by: list[int]) -> None:
+        self.pool, self.kind, self.served_by = pool, kind, served_by
         self._heap: list[tuple[float, int, int, float, Then | None]] = []
         self._order = count()
 
@@ -181,7 +189,7 @@ class TaskQueue:
         """Queue `minutes` of work on `contact` (ordered by `key`, else by arrival)."""
         order = next(self._order)
         heapq.heappush(self._heap, (order if key is None else key, order, contact, minutes, then))
-        self.pool.wake()
+        self.pool.wake(self.served_by)
 
     def serve(self, advisor: int) -> bool:
         """Start the next task with `advisor`."""

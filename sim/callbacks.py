@@ -34,8 +34,10 @@ class CallbackDesk:
     """The queue of owed callbacks of one replication."""
 
     def __init__(self, env: simpy.Environment, spec: Callbacks, contacts: Contacts,
-                 calendar: Calendar, pool: AdvisorPool, journeys: Journeys) -> None:
+                 calendar: Calendar, pool: AdvisorPool, journeys: Journeys,
+                 served_by: list[int], is_provider: bool = False) -> None:
         self.env, self.calendar, self.pool, self.journeys = env, calendar, pool, journeys
+        self.served_by, self.is_provider = served_by, is_provider
         self.by_deadline = spec.order == "earliest-deadline"
         self.max_attempts = spec.max_attempts
         self.prepare: list[float] = contacts.prepare.tolist()
@@ -63,17 +65,21 @@ class CallbackDesk:
                 return
             if start > env.now:
                 yield env.timeout(start - env.now)
-            self.pool.wake()
+            self.pool.wake(self.served_by)
 
     def intake(self, contact: int, now: float) -> None:
         """A request is logged (callback mode) at `now`: the first call is owed from then."""
         self.journeys.owe_callback(contact, now)
         self.owe(contact, answer=False, now=now)
 
-    def owe(self, contact: int, *, answer: bool, now: float | None = None) -> None:
-        """Queue a callback; `answer` when it brings the answer rather than opening the talk."""
+    def owe(self, contact: int, *, answer: bool, now: float | None = None,
+            talk: float | None = None) -> None:
+        """Queue a callback; `answer` when it brings the answer rather than opening the talk
+        (`talk`: its length, when not the member's callback talk)."""
         self.attempt[contact] = 0
         self.answer[contact] = answer
+        if talk is not None:
+            self.callback_talk[contact] = talk
         self.journeys.begin(contact, CALLBACK_STEP, self.env.now if now is None else now)
         self._queue(contact)
 
@@ -81,7 +87,7 @@ class CallbackDesk:
         order = next(self._order)
         key = self.journeys.deadline_at[contact] if self.by_deadline else order
         heapq.heappush(self._heap, (order if math.isnan(key) else key, order, contact))
-        self.pool.wake()
+        self.pool.wake(self.served_by)
 
     def serve(self, advisor: int) -> bool:
         """Make the next callback attempt with `advisor`, if the lines are open."""
@@ -107,11 +113,11 @@ class CallbackDesk:
         journeys.callback_reached(contact, picked_up)
         if self.answer[contact]:
             talk = self.callback_talk[contact]
-            journeys.answered(contact, picked_up + talk)
+            journeys.answered(contact, picked_up + talk, self.is_provider)
             self.pool.work(advisor, CALLBACK, prepare + talk, contact, now)
         else:
             talk = self.talk[contact]
-            journeys.first_contact(contact, picked_up, picked_up + talk)
+            journeys.first_contact(contact, picked_up, picked_up + talk, self.is_provider)
             self.pool.work(advisor, CALLBACK, prepare + talk + self.wrap_up[contact], contact,
                            now, journeys.after_first_contact)
         return True

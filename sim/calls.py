@@ -10,6 +10,10 @@ Abandonment is handled lazily: a caller whose patience has run out stays in the 
 advisor reaches them, and is then recorded as having hung up at the moment their patience ran out.
 That is exact for a first-come-first-served queue and saves an event per waiting caller; a caller
 who would try again gets one event, at the time of the new attempt.
+
+Each team that takes live calls has its own line. A group's callers who have waited
+`overflow_after` may be answered by the group they overflow to; when a provider takes the
+overflow, a call that finds the in-house queue too long goes to the provider's line instead.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sim.advisors import AdvisorPool
 from sim.calendar import Calendar
 from sim.contacts import Contacts
 from sim.events import Due
-from sim.journeys import FIRST_CONTACT, Journeys
+from sim.journeys import Journeys
 from sim.records import CallOutcome, ContactOutcome, Recorder
 
 _ANSWERED, _ABANDONED, _WAITING = int(CallOutcome.ANSWERED), int(CallOutcome.ABANDONED), -1
@@ -47,8 +51,12 @@ class InboundLine:
     """The live-call channel of one replication."""
 
     def __init__(self, env: simpy.Environment, contacts: Contacts, calendar: Calendar,
-                 pool: AdvisorPool, journeys: Journeys, recorder: Recorder) -> None:
+                 pool: AdvisorPool, journeys: Journeys, recorder: Recorder, team: int,
+                 follow_up: list[bool]) -> None:
         self.env, self.calendar, self.pool, self.journeys = env, calendar, pool, journeys
+        self.team = team
+        self.is_provider = pool.teams[team] == "provider"
+        self.idle = pool.idle[team]
         self._log_call = recorder.calls.append
         self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
         self.queue: deque[_Waiting] = deque()
@@ -64,11 +72,16 @@ class InboundLine:
         self.outcome = journeys.outcome
         self.answered_at = journeys.answered_at
         self.first_reached = journeys.first_reached
-        self.attempts = [0] * n
-        # the call is not the end of the journey: research, escalation, a file follow
-        self.follow_up: list[bool] = ((np.asarray(journeys.resolution, dtype=np.int64)
-                                       != FIRST_CONTACT) | contacts.opens_file).tolist()
-        self.takes_calls = pool.takes_calls
+        self.attempts = journeys.attempts
+        self.follow_up = follow_up  # the call is not the end of the journey
+        # a group's callers may go to another group after a wait
+        self.overflow_team: int | None = None
+        self.overflow_after = 0.0
+        # a provider may take the calls that find the queue too long
+        self.spill: InboundLine | None = None
+        self.spill_queue: int | None = None
+        self.spill_wait: float | None = None
+        self._mean_work = float(np.mean(contacts.talk + contacts.wrap_up)) if n else 0.0
 
     # -- ringing ----------------------------------------------------------------------------
     def ring(self, contact: int, attempt: int, now: float) -> None:
@@ -84,9 +97,13 @@ class InboundLine:
             else:
                 self.outcome[contact] = int(ContactOutcome.CLOSED)
             return
-        idle = self.pool.idle
+        idle = self.idle
         if idle:
             self._answer(idle.popleft(), contact, attempt, now, now)
+            return
+        if self.spill is not None and self._crowded(now):
+            self.journeys.to_provider(contact, self.spill.team)
+            self.spill.ring(contact, attempt, now)
             return
         slot = contact * self.max_attempts + attempt
         caller = _Waiting(contact, attempt, now, now + self.patience[slot])
@@ -95,6 +112,24 @@ class InboundLine:
             retry_at = caller.gives_up + self.retry_delay[slot]
             self.env.schedule(Due(self._retry_if_abandoned, caller), NORMAL,
                               retry_at - now)
+        if self.overflow_team is not None and caller.gives_up > now + self.overflow_after:
+            self.env.schedule(Due(self._may_overflow, caller), NORMAL, self.overflow_after)
+
+    def _crowded(self, now: float) -> bool:
+        """Whether the queue is past the provider's overflow threshold."""
+        waiting = sum(1 for c in self.queue if c.state == _WAITING and c.gives_up > now)
+        if self.spill_queue is not None and waiting >= self.spill_queue:
+            return True
+        if self.spill_wait is None:
+            return False
+        team = self.team
+        on_duty = sum(1 for a, t in enumerate(self.pool.team_of)
+                      if t == team and self.pool.on_duty[a])
+        return (waiting + 1) * self._mean_work / max(on_duty, 1) >= self.spill_wait
+
+    def _may_overflow(self, event: Any) -> None:
+        if event._value.state == _WAITING:
+            self.pool.wake([self.overflow_team])  # type: ignore[list-item]
 
     def _reopened(self, now: float) -> bool:
         """Whether the lines are open at `now`, remembering the open interval found."""
@@ -122,8 +157,6 @@ class InboundLine:
     # -- answering ---------------------------------------------------------------------------
     def serve(self, advisor: int) -> bool:
         """Answer the longest-waiting caller who is still on the line, if any."""
-        if not self.takes_calls[advisor]:
-            return False
         queue, now = self.queue, self.env.now
         while queue:
             caller = queue.popleft()
@@ -137,13 +170,25 @@ class InboundLine:
             return True
         return False
 
+    def serve_after(self, advisor: int, waited: float) -> bool:
+        """Answer the longest-waiting caller if they have waited at least `waited` (an
+        advisor of the group this line overflows to)."""
+        queue, now = self.queue, self.env.now
+        while queue and (queue[0].state != _WAITING or queue[0].gives_up <= now):
+            caller = queue.popleft()
+            if caller.state == _WAITING:
+                self._hung_up(caller)
+        if not queue or now - queue[0].arrived < waited:
+            return False
+        return self.serve(advisor)
+
     def _answer(self, advisor: int, contact: int, attempt: int, arrived: float,
                 now: float) -> None:
         self._log_call((contact, attempt + 1, arrived, _ANSWERED, now - arrived, advisor))
         self.first_reached[contact] = now
         if self.follow_up[contact]:
             journeys = self.journeys
-            journeys.first_contact(contact, now, now + self.talk[contact])
+            journeys.first_contact(contact, now, now + self.talk[contact], self.is_provider)
             self.pool.answer(advisor, self.work_minutes[contact], contact, now,
                              journeys.after_first_contact)
             return
@@ -171,3 +216,14 @@ class InboundLine:
                 self._log_call((caller.contact, caller.attempt + 1, caller.arrived,
                               int(CallOutcome.WAITING), now - caller.arrived, -1))
         self.queue.clear()
+
+
+class Overflow:
+    """Another group's line, as seen by the group its callers overflow to."""
+
+    def __init__(self, line: InboundLine) -> None:
+        self.line = line
+
+    def serve(self, advisor: int) -> bool:
+        """Answer that line's longest-waiting caller once they have waited long enough."""
+        return self.line.serve_after(advisor, self.line.overflow_after)

@@ -61,6 +61,17 @@ class Contacts:
     member_response: np.ndarray  # before the member's documents arrive
     file_resume: np.ndarray  # advisor time to finish the file once documents are in
     backlog_step: np.ndarray  # STEPS index for the starting backlog, -1 otherwise
+    # the provider and AI (uniforms compared with shares and rates by the model)
+    provider_u: np.ndarray  # the provider takes the contact if below its share
+    defect_u: np.ndarray  # the provider's answer is wrong if below its defect rate
+    resolve_u: np.ndarray  # the provider resolves it itself if below its resolution rate
+    detect_after: np.ndarray  # before a wrong answer is found
+    remediation: np.ndarray  # in-house advisor time to put it right
+    handoff: np.ndarray  # before a contact handed back reaches the in-house team
+    handoff_work: np.ndarray  # in-house advisor time to take it back
+    deflect_u: np.ndarray  # self-service answers it if below the AI's deflect share
+    return_u: np.ndarray  # the member comes back after self-service if below the share
+    return_after: np.ndarray  # before coming back
     labels: dict[str, np.ndarray] = field(default_factory=dict)  # label -> category index
 
     def __len__(self) -> int:
@@ -70,10 +81,10 @@ class Contacts:
 def draw_contacts(scenario: Scenario, arrivals: list[np.ndarray], streams: Streams) -> Contacts:
     """Draw every member attribute, source by source, then order contacts by arrival time."""
     sources = contact_sources(scenario)
-    parts = [_draw(scenario, i, name, times, streams, _case_types(scenario, name, len(times)),
-                   np.full(len(times), -1))
-             for i, (name, times) in enumerate(zip([s.name for s in sources], arrivals,
-                                                   strict=True))]
+    parts = [_draw(scenario, i, source.name, times, streams,
+                   _case_types(scenario, source.name, len(times)), np.full(len(times), -1),
+                   source.case_mix)
+             for i, (source, times) in enumerate(zip(sources, arrivals, strict=True))]
     parts.extend(_backlog(scenario, streams))
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     order = np.argsort(merged["arrived"], kind="stable")
@@ -127,7 +138,8 @@ def _categorical(shares: list[float], u: np.ndarray) -> np.ndarray:
 
 
 def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams: Streams,
-          case: np.ndarray | None, backlog_step: np.ndarray) -> dict[str, np.ndarray]:
+          case: np.ndarray | None, backlog_step: np.ndarray,
+          case_mix: dict[str, float] | None = None) -> dict[str, np.ndarray]:
     """Every attribute of the `len(times)` members of one source (streams keyed by `name`)."""
     n = len(times)
 
@@ -136,7 +148,9 @@ def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams:
 
     case_types = scenario.case_types
     if case is None:
-        case = _categorical([c.share for c in case_types], u("case-type"))
+        mix = ([case_mix.get(c.name, 0.0) for c in case_types] if case_mix
+               else [c.share for c in case_types])
+        case = _categorical(mix, u("case-type"))
     per_case = {key: np.zeros(n) for key in ("talk", "wrap_up", "research", "callback_talk",
                                              "deadline")}
     draws = {key: u(key.replace("_", "-")) for key in ("talk", "wrap_up", "research",
@@ -161,6 +175,7 @@ def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams:
     out["regional_response"] = (quantile(escalation.regional.response, u("regional-response"))
                                 if escalation.regional else np.zeros(n))
     out.update(_file_attributes(scenario, n, u, case))
+    out.update(_option_attributes(scenario, n, u))
     for label, shares in scenario.labels.items():
         out[f"label:{label}"] = _categorical(list(shares.values()),
                                              u("label", label)).astype(np.int32)
@@ -226,3 +241,24 @@ def _file_attributes(scenario: Scenario, n: int, u: Any,
         "member_response": quantile(files.member_response, u("member-response")),
         "file_resume": quantile(files.resume or files.process, u("file-resume")),
     }
+
+
+def _option_attributes(scenario: Scenario, n: int, u: Any) -> dict[str, np.ndarray]:
+    """Draws for the provider and for AI (zeros when the scenario has neither)."""
+    zeros = np.zeros(n)
+    out = {key: zeros for key in ("provider_u", "defect_u", "resolve_u", "detect_after",
+                                  "remediation", "handoff", "handoff_work", "deflect_u",
+                                  "return_u", "return_after")}
+    provider = scenario.outsourcing
+    if provider is not None:
+        out.update(provider_u=u("provider-share"), defect_u=u("defect"),
+                   resolve_u=u("provider-resolves"),
+                   detect_after=quantile(provider.detect_after, u("detect-after")),
+                   remediation=quantile(provider.remediation, u("remediation")),
+                   handoff=quantile(provider.handoff, u("handoff")),
+                   handoff_work=quantile(provider.handoff_work, u("handoff-work")))
+    ai = scenario.ai
+    if ai is not None:
+        out.update(deflect_u=u("deflect"), return_u=u("return"),
+                   return_after=quantile(ai.return_after, u("return-after")))
+    return out

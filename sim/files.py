@@ -35,9 +35,11 @@ class FileDesk:
 
     def __init__(self, env: simpy.Environment, spec: Files, contacts: Contacts,
                  calendar: Calendar, pool: AdvisorPool, journeys: Journeys,
-                 closes_contact: list[bool]) -> None:
+                 closes_contact: list[bool], served_by: list[int],
+                 is_provider: bool = False) -> None:
         self.env, self.spec, self.calendar, self.journeys = env, spec, calendar, journeys
-        self.queue = TaskQueue(pool, FILE)
+        self.queue = TaskQueue(pool, FILE, served_by)
+        self.is_provider = is_provider
         self.closes_contact = closes_contact  # the file is the contact's answer
         self.process: list[float] = contacts.file_process.tolist()
         self.resume: list[float] = contacts.file_resume.tolist()
@@ -51,9 +53,10 @@ class FileDesk:
         self.requested: set[int] = set()
         self._deadline_minutes = minutes(spec.deadline)
 
-    def open(self, contact: int, now: float, since: float | None = None) -> None:
+    def open(self, contact: int, now: float, since: float | None = None,
+             extra: float = 0.0) -> None:
         """Open a file for `contact` at `now` (`since`: when it was really opened, for a file
-        of the starting backlog)."""
+        of the starting backlog; `extra`: more advisor time, for a file handed over)."""
         if contact in self.opened:
             return
         opened = now if since is None else since
@@ -61,7 +64,7 @@ class FileDesk:
         self.deadline[contact] = self.calendar.after(opened, self._deadline_minutes,
                                                      self.spec.clock)
         self.journeys.begin(contact, FILE_STEP, now)
-        self.queue.add(contact, self.process[contact], self._processed)
+        self.queue.add(contact, self.process[contact] + extra, self._processed)
 
     def _processed(self, contact: int) -> None:
         if self.asks_documents[contact] and contact not in self.requested:
@@ -82,7 +85,7 @@ class FileDesk:
         self.closed[contact] = now
         self.journeys.end(contact, FILE_STEP, now)
         if self.closes_contact[contact]:
-            self.journeys.answered(contact, now)
+            self.journeys.answered(contact, now, self.is_provider)
 
     @staticmethod
     def empty_table() -> pd.DataFrame:

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.advisors import RESEARCH, TASK_KINDS, WORK_KINDS, AdvisorPool, TaskQueue
+from sim.advisors import TASK_KINDS, AdvisorPool
 from sim.arrivals import DemandProfile, arrival_times, contact_sources
 from sim.calendar import Calendar
-from sim.callbacks import CallbackDesk
-from sim.calls import InboundLine
-from sim.contacts import RESOLUTIONS, STEPS, Contacts, draw_contacts
+from sim.contacts import RESOLUTIONS, Contacts, draw_contacts
 from sim.escalation import ExpertNetwork, RegionalOffices
 from sim.events import Environment
 from sim.files import FileDesk
@@ -29,10 +27,12 @@ from sim.journeys import (
     STEP_NAMES,
     Journeys,
 )
+from sim.provider import ProviderQuality
 from sim.records import ADVISOR_TIME_KINDS, CONTACT_OUTCOMES, Recorder, Tables, categorical
 from sim.roster import Roster, build_roster
 from sim.scenario import Resolution, Scenario
 from sim.streams import Streams
+from sim.teams import Team, build_teams, routes, team_names
 
 
 @dataclass
@@ -65,7 +65,8 @@ def simulate(members: Members) -> Tables:
                                             members.contacts, members.roster)
     env = Environment()
     recorder = Recorder()
-    pool = AdvisorPool(env, roster, calendar, recorder, scenario.callbacks.reserved_advisors)
+    names = team_names(scenario)
+    pool = AdvisorPool(env, roster, calendar, recorder, names)
     journeys = Journeys(env, contacts, [RESOLUTIONS.index(c.resolution.value)
                                         for c in scenario.case_types],
                         _arrival_kinds(scenario, contacts), recorder)
@@ -73,13 +74,16 @@ def simulate(members: Members) -> Tables:
     arrived, allowed = contacts.arrived.tolist(), contacts.deadline.tolist()
     clock = scenario.callbacks.clock
     journeys.clock_deadline = lambda c: calendar.after(arrived[c], allowed[c], clock)
-
-    needed = scenario.work_kinds()
-    line = InboundLine(env, contacts, calendar, pool, journeys, recorder)
-    callbacks = (CallbackDesk(env, scenario.callbacks, contacts, calendar, pool, journeys)
-                 if "callbacks" in needed else None)
-    research = TaskQueue(pool, RESEARCH) if "research" in needed else None
-    journeys.line, journeys.callbacks, journeys.research = line, callbacks, research
+    journeys.route(routes(scenario, contacts, names))
+    teams = build_teams(env, scenario, calendar, contacts, pool, journeys, recorder)
+    journeys.teams = teams  # type: ignore[assignment]  # a Team is a TeamPort
+    quality = None
+    if scenario.outsourcing is not None:
+        inhouse = routes(scenario, contacts, names, with_provider=False)["callbacks"]
+        quality = ProviderQuality(env, scenario.outsourcing, scenario.horizon.start, contacts,
+                                  journeys, inhouse)
+        journeys.quality = quality
+    _self_service(scenario, contacts, journeys)
     escalation = scenario.escalation
     if escalation.experts is not None:
         journeys.experts = ExpertNetwork(env, escalation.experts,
@@ -88,46 +92,58 @@ def simulate(members: Members) -> Tables:
         journeys.regional = RegionalOffices(env, escalation.regional,
                                             contacts.regional_response.tolist(), calendar,
                                             journeys)
-    files = None
-    if scenario.files is not None:
-        # the file is the answer for file cases, for files arriving directly and for files
-        # of the starting backlog
-        is_file_case = np.array([c.resolution == Resolution.FILE for c in scenario.case_types])
-        closes = (is_file_case[contacts.case_type] | (contacts.source == len(scenario.sources))
-                  | (contacts.backlog_step == STEPS.index("file")))
-        files = FileDesk(env, scenario.files, contacts, calendar, pool, journeys,
-                         closes.tolist())
-        journeys.files = files
-    work = {"calls": line, "callbacks": callbacks, "research": research,
-            "files": files.queue if files else None}
-    for kind in priorities(scenario):
-        if kind in needed and work.get(kind) is not None:
-            pool.add_work(work[kind], live_calls=kind == "calls")  # type: ignore[arg-type]
 
     pool.start()
-    if callbacks is not None:
-        callbacks.start()
+    for team in teams:
+        if team.callbacks is not None:
+            team.callbacks.start()
     journeys.start()
     env.run(until=calendar.end_time)
-    line.finish()
+    for team in teams:
+        if team.line is not None:
+            team.line.finish()
     pool.finish()
     journeys.finish()
 
     calls = recorder.calls_table()
     return Tables(
-        contacts=_contacts_table(scenario, contacts, line, journeys),
+        contacts=_contacts_table(scenario, contacts, journeys, quality),
         calls=calls,
-        tasks=recorder.tasks_table(TASK_KINDS, calls, contacts.talk + contacts.wrap_up),
+        tasks=recorder.tasks_table(TASK_KINDS, calls, _call_minutes(calls, teams, pool)),
         advisor_time=_advisor_time(roster, recorder),
         steps=recorder.steps_table(STEP_NAMES),
-        files=files.table() if files else FileDesk.empty_table(),
+        files=pd.concat([t.files.table() for t in teams if t.files is not None]
+                        or [FileDesk.empty_table()], ignore_index=True),
     )
 
 
-def priorities(scenario: Scenario) -> list[str]:
-    """`staff.priorities`, then the kinds of work it does not list, in the default order."""
-    given = list(scenario.staff.priorities)
-    return given + [kind for kind in WORK_KINDS if kind not in given]
+def _self_service(scenario: Scenario, contacts: Contacts, journeys: Journeys) -> None:
+    """Which members self-service (AI) answers, and who comes back."""
+    ai = scenario.ai
+    if ai is None or ai.deflect_share == 0:
+        return
+    simple = ai.deflect_case_types or tuple(c.name for c in scenario.case_types
+                                            if c.resolution == Resolution.FIRST_CONTACT)
+    eligible = np.isin(np.array([c.name for c in scenario.case_types],
+                                dtype=object)[contacts.case_type], list(simple))
+    deflected = eligible & (contacts.deflect_u < ai.deflect_share) & (contacts.backlog_step < 0)
+    journeys.deflected = deflected.tolist()
+    journeys.returns = (contacts.return_u < ai.deflect_return_probability).tolist()
+    journeys.return_after = contacts.return_after.tolist()
+
+
+def _call_minutes(calls: pd.DataFrame, teams: list[Team], pool: AdvisorPool) -> np.ndarray:
+    """Advisor minutes of each answered call, at the speed of the team that answered it."""
+    answered = calls[calls["outcome"] == "answered"]
+    contact = answered["contact"].to_numpy()
+    team = np.asarray(pool.team_of, dtype=np.int64)[answered["advisor"].to_numpy()]
+    minutes = np.zeros(len(answered))
+    for t in teams:
+        line = t.line
+        if line is not None:
+            mask = team == t.index
+            minutes[mask] = np.asarray(line.work_minutes)[contact[mask]]
+    return minutes
 
 
 def _arrival_kinds(scenario: Scenario, contacts: Contacts) -> list[int]:
@@ -139,8 +155,8 @@ def _arrival_kinds(scenario: Scenario, contacts: Contacts) -> list[int]:
     return list(kinds.tolist())
 
 
-def _contacts_table(scenario: Scenario, contacts: Contacts, line: InboundLine,
-                    journeys: Journeys) -> pd.DataFrame:
+def _contacts_table(scenario: Scenario, contacts: Contacts, journeys: Journeys,
+                    quality: ProviderQuality | None) -> pd.DataFrame:
     n = len(contacts)
     names = [c.name for c in scenario.case_types]
     frame = pd.DataFrame({
@@ -156,14 +172,27 @@ def _contacts_table(scenario: Scenario, contacts: Contacts, line: InboundLine,
         frame[label] = categorical(codes, list(scenario.labels[label]))
     frame["arrived_min"] = contacts.arrived
     frame["outcome"] = categorical(journeys.outcome, CONTACT_OUTCOMES)
-    frame["attempts"] = np.asarray(line.attempts, dtype=np.int16)
+    frame["attempts"] = np.asarray(journeys.attempts, dtype=np.int16)
+    frame["team"] = categorical(journeys.first_team, team_names(scenario))
     frame["first_reached_min"] = np.asarray(journeys.first_reached, dtype=float)
     frame["owed_min"] = np.asarray(journeys.owed_since, dtype=float)
     frame["deadline_min"] = np.asarray(journeys.deadline_at, dtype=float)
     frame["reached_min"] = np.asarray(journeys.reached_at, dtype=float)
     frame["callback_attempts"] = np.asarray(journeys.callback_attempts, dtype=np.int16)
     frame["answered_min"] = np.asarray(journeys.answered_at, dtype=float)
+    frame["wrong_answer_min"] = _times(quality.wrong if quality else {}, n)
+    frame["remediated_min"] = _times(quality.remediated if quality else {}, n)
+    frame["handed_back_min"] = _times(quality.handed_back if quality else {}, n)
+    frame["handoff_work_min"] = np.where(frame["handed_back_min"].notna(), contacts.handoff_work,
+                                         0.0)
     return frame
+
+
+def _times(by_contact: dict[int, float], n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    if by_contact:
+        out[list(by_contact)] = list(by_contact.values())
+    return out
 
 
 def _advisor_time(roster: Roster, recorder: Recorder) -> pd.DataFrame:
@@ -177,8 +206,12 @@ def _advisor_time(roster: Roster, recorder: Recorder) -> pd.DataFrame:
     rows.extend((a, s, e, kind["overtime" if over else "late"])
                 for a, s, e, over in recorder.extensions)
     data = np.array(rows, dtype=float).reshape(-1, 4)
+    who = data[:, 0].astype(np.int32)
+    names = list(dict.fromkeys(roster.team_of))
     return pd.DataFrame({
-        "advisor": data[:, 0].astype(np.int32),
+        "advisor": who,
+        "team": categorical(np.array([names.index(t) for t in roster.team_of],
+                                     dtype=np.int64)[who], names),
         "start": data[:, 1],
         "end": data[:, 2],
         "kind": categorical(data[:, 3].astype(np.int8), ADVISOR_TIME_KINDS),

@@ -38,7 +38,8 @@ class ContactOutcome(IntEnum):
     ABANDONED = 1  # gave up after the last attempt
     CLOSED = 2  # last attempt found the lines closed and the member did not try again
     UNREACHABLE = 3  # the last callback attempt failed to reach the member
-    OPEN = 4  # not yet answered when the horizon ended
+    DEFLECTED = 4  # answered by self-service (AI) and did not come back
+    OPEN = 5  # not yet answered when the horizon ended
 
 
 ADVISOR_TIME_KINDS = ["scheduled", "absent", "meeting", "available", "overtime", "late"]
@@ -90,11 +91,11 @@ class Recorder:
         order = np.argsort(contact, kind="stable")
         return frame.take(order).reset_index(drop=True)
 
-    def tasks_table(self, kinds: list[str], calls: pd.DataFrame, work_minutes: np.ndarray
+    def tasks_table(self, kinds: list[str], calls: pd.DataFrame, call_minutes: np.ndarray
                     ) -> pd.DataFrame:
         """Advisor work pieces as a DataFrame (minutes): the logged tasks, and the live calls
-        rebuilt from the calls table (answered at arrival + wait, for the contact's talk and
-        wrap-up: `work_minutes`, indexed by contact), sorted by start."""
+        rebuilt from the calls table (answered at arrival + wait, for `call_minutes` of talk
+        and wrap-up, one per answered call), sorted by start."""
         answered = calls[calls["outcome"] == "answered"]
         call_start = (answered["arrived_min"] + answered["wait_min"]).to_numpy()
         call_contact = answered["contact"].to_numpy()
@@ -103,7 +104,7 @@ class Recorder:
             np.concatenate([answered["advisor"].to_numpy(), logged[0]]),
             np.concatenate([np.full(len(answered), kinds.index("call")), logged[1]]),
             np.concatenate([call_start, logged[2]]),
-            np.concatenate([call_start + work_minutes[call_contact], logged[3]]),
+            np.concatenate([call_start + call_minutes, logged[3]]),
             np.concatenate([call_contact, logged[4]]),
         )
         order = np.argsort(start, kind="stable")

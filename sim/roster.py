@@ -1,12 +1,16 @@
 """The roster: when each advisor is on the lines.
 
 Advisors work the open hours (`staff.advisors = 15`), possibly on a rota of a few days a week
-each (`staff.days_per_week`), or named shifts. Some days an advisor is
-absent (`shrinkage`, drawn per advisor and day); meetings take whole teams off the lines at
-scheduled times spread evenly over the year (four team meetings a year per team, two all-advisor
+each (`staff.days_per_week`), in named shifts, or in groups. Some days an advisor is absent
+(`shrinkage`, drawn per advisor and day); meetings take whole teams off the lines at scheduled
+times spread evenly over the year (four team meetings a year per team, two all-advisor
 meetings). What is left is each advisor's **availability**: intervals during which they take work.
 An interval ends either at the end of a shift or at the start of a meeting; the difference
 matters, because work finished after a shift's end is overtime.
+
+Every advisor belongs to a **team**: "in-house" (or the group's name), "callbacks" for the
+advisors reserved for callbacks, and "provider" for a subcontractor's advisors, who work the
+provider's hours and have neither in-house meetings nor in-house absences.
 """
 
 from __future__ import annotations
@@ -24,6 +28,21 @@ SHIFT_END, MEETING = 0, 1
 """How an availability interval ends."""
 
 
+INHOUSE, RESERVED, PROVIDER = "in-house", "callbacks", "provider"
+"""Team names that are not groups."""
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    """Advisors working the same hours on the same days, in one team."""
+
+    advisors: int
+    start: int
+    end: int
+    days: frozenset[str] | None
+    team: str
+
+
 @dataclass
 class Roster:
     """Availability and scheduled time of every advisor over the horizon."""
@@ -31,6 +50,7 @@ class Roster:
     advisors: int
     shift_of: list[int]  # index of the advisor's shift (0 when staffed by a plain count)
     available: list[list[tuple[float, float, int]]]  # per advisor: (start, end, how it ends)
+    team_of: list[str] = field(default_factory=list)  # per advisor
     scheduled: list[tuple[int, float, float]] = field(default_factory=list)  # shift pieces
     absent: list[tuple[int, float, float]] = field(default_factory=list)
     meetings: list[tuple[int, float, float, str]] = field(default_factory=list)
@@ -39,13 +59,22 @@ class Roster:
 def build_roster(scenario: Scenario, calendar: Calendar, streams: Streams) -> Roster:
     """Shifts minus absences minus meetings, per advisor."""
     staff = scenario.staff
-    pieces_by_shift = _shift_pieces(scenario, calendar)
-    shift_of = [i for i, shift in enumerate(_shifts(scenario)) for _ in range(shift[0])]
-    roster = Roster(len(shift_of), shift_of, [])
-    meetings = _meeting_times(scenario, calendar, len(shift_of))
-    rota = _rota(scenario, len(shift_of))
+    shifts = shift_specs(scenario)
+    pieces_by_shift = _shift_pieces(scenario, calendar, shifts)
+    shift_of = [i for i, shift in enumerate(shifts) for _ in range(shift.advisors)]
+    team_of = [shifts[i].team for i in shift_of]
+    inhouse = sum(team != PROVIDER for team in team_of)
+    for advisor in range(inhouse - scenario.callbacks.reserved_advisors, inhouse):
+        team_of[advisor] = RESERVED
+    roster = Roster(len(shift_of), shift_of, [], team_of)
+    meetings = _meeting_times(scenario, calendar, inhouse)
+    rota = _rota(scenario, inhouse)
     for advisor, shift in enumerate(shift_of):
         pieces = pieces_by_shift[shift]
+        if team_of[advisor] == PROVIDER:  # the provider's own business: no meeting, no absence
+            roster.scheduled.extend((advisor, a, b) for a, b in pieces)
+            roster.available.append(_merge([(a, b, SHIFT_END) for a, b in pieces]))
+            continue
         if rota is not None:
             weekdays = rota[advisor]
             pieces = [(a, b) for a, b in pieces
@@ -77,21 +106,34 @@ def _rota(scenario: Scenario, advisors: int) -> list[frozenset[str]] | None:
     return [frozenset(days[(i * k + j) % len(days)] for j in range(k)) for i in range(advisors)]
 
 
-def _shifts(scenario: Scenario) -> list[tuple[int, int, int, frozenset[str] | None]]:
-    """(advisors, start, end, days) per shift; a plain count works the open hours."""
+def shift_specs(scenario: Scenario) -> list[ShiftSpec]:
+    """The shifts of the scenario: a plain count or each group works the open hours; the
+    provider's advisors come last."""
     staff, cal = scenario.staff, scenario.calendar
+    opens, closes = cal.open_hours
     if staff.advisors is not None:
-        return [(staff.advisors, cal.open_hours[0], cal.open_hours[1], None)]
-    return [(s.advisors, s.start, s.end, frozenset(s.days) if s.days else None)
-            for s in staff.shifts]
+        out = [ShiftSpec(staff.advisors, opens, closes, None, INHOUSE)]
+    elif staff.groups:
+        out = [ShiftSpec(g.advisors, opens, closes, None, g.name) for g in staff.groups]
+    else:
+        out = [ShiftSpec(s.advisors, s.start, s.end, frozenset(s.days) if s.days else None,
+                         INHOUSE) for s in staff.shifts]
+    provider = scenario.outsourcing
+    if provider is not None:
+        start, end = provider.hours or cal.open_hours
+        out.append(ShiftSpec(provider.advisors, start, end,
+                             frozenset(provider.days) if provider.days else None, PROVIDER))
+    return out
 
 
-def _shift_pieces(scenario: Scenario, calendar: Calendar) -> list[list[tuple[float, float]]]:
+def _shift_pieces(scenario: Scenario, calendar: Calendar,
+                  shifts: list[ShiftSpec]) -> list[list[tuple[float, float]]]:
     """Per shift, its working pieces (one per day, split at midnight) over the horizon."""
     out = []
     open_days = frozenset(scenario.calendar.open_days)
-    for _, start, end, days in _shifts(scenario):
-        wanted = days if days is not None else open_days
+    for shift in shifts:
+        start, end = shift.start, shift.end
+        wanted = shift.days if shift.days is not None else open_days
         pieces = []
         for day in range(calendar.days):
             date = calendar.date(day)

@@ -53,7 +53,10 @@ def members(sc: Scenario, arrived: list[float], talk: list[float],
         retry_after=np.full((n, tries), 120.0), expert_response=zeros,
         regional_response=zeros, opens_file=np.zeros(n, dtype=bool), file_process=zeros,
         file_incomplete=np.zeros(n, dtype=bool), file_wrongful=np.zeros(n, dtype=bool),
-        member_response=zeros, file_resume=zeros, backlog_step=np.full(n, -1, dtype=np.int8))
+        member_response=zeros, file_resume=zeros, backlog_step=np.full(n, -1, dtype=np.int8),
+        provider_u=zeros, defect_u=np.ones(n), resolve_u=zeros, detect_after=zeros,
+        remediation=zeros, handoff=zeros, handoff_work=zeros, deflect_u=np.ones(n),
+        return_u=np.ones(n), return_after=zeros)
     neutral.update({k: np.asarray(v) for k, v in columns.items()})
     contacts = Contacts(
         arrived=np.array(arrived, dtype=float),
