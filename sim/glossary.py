@@ -47,10 +47,10 @@ _KPIS = (
         "calls answered within the threshold / calls offered",
         "appels décrochés dans le délai cible / appels présentés"),
     Kpi("occupancy", "share", "neutral",
-        "advisor work time / advisor available time (staffed minus meetings and shrinkage, "
-        "plus overtime)",
-        "temps de travail des conseillers / temps disponible (présence hors réunions et "
-        "absences, heures supplémentaires comprises)"),
+        "in-house advisor work time / their available time (staffed minus meetings and "
+        "shrinkage, plus overtime)",
+        "temps de travail des conseillers internes / leur temps disponible (présence hors "
+        "réunions et absences, heures supplémentaires comprises)"),
     Kpi("callbacks_owed", "count", "neutral",
         "contacts owed a callback: every request in callback mode; callback, expert and "
         "regional cases in inbound mode",
@@ -93,18 +93,54 @@ _KPIS = (
         "9e décile des heures entre le premier contact et la réponse"),
     Kpi("open_at_end", "count", "lower", "contacts not yet answered when the horizon ends",
         "contacts sans réponse à la fin de l'horizon"),
-    Kpi("overtime_hours", "hours", "lower", "advisor time worked past shift end",
-        "temps travaillé après la fin de service"),
+    Kpi("overtime_hours", "hours", "lower", "in-house advisor time worked past shift end",
+        "temps travaillé par les conseillers internes après la fin de service"),
+    Kpi("inhouse_work_hours", "hours", "neutral", "hours in-house advisors spent working",
+        "heures de travail des conseillers internes"),
+    Kpi("provider_share", "share", "neutral",
+        "share of contacts whose first contact the provider handled",
+        "part des contacts dont le premier contact a été traité par le prestataire"),
     Kpi("remediations", "count", "lower", "provider defects reworked in-house",
         "défauts du prestataire repris en interne"),
-    Kpi("cost_inhouse", "money", "lower", "paid advisor hours times the loaded hourly cost",
-        "heures payées des conseillers fois le coût horaire chargé"),
-    Kpi("cost_provider", "money", "lower", "what the provider is paid",
-        "montant payé au prestataire"),
-    Kpi("cost_total", "money", "lower", "cost_inhouse + cost_provider (+ experts, penalties)",
-        "coût interne + prestataire (+ experts, pénalités)"),
+    Kpi("remediation_hours", "hours", "lower",
+        "in-house advisor hours spent putting the provider's wrong answers right",
+        "heures des conseillers internes passées à corriger les erreurs du prestataire"),
+    Kpi("handoffs", "count", "lower",
+        "contacts the provider handed back in-house (unresolved, or leading to an in-house "
+        "file)",
+        "contacts rendus par le prestataire à l'interne (non résolus, ou menant à un dossier "
+        "interne)"),
+    Kpi("deflected", "count", "neutral",
+        "contacts answered by self-service (AI) without coming back",
+        "contacts répondus en libre-service (IA) sans revenir"),
+    Kpi("cost_inhouse", "money", "lower",
+        "paid in-house advisor hours, and hours overseeing the provider, at the loaded "
+        "hourly cost",
+        "heures payées des conseillers internes, et heures de suivi du prestataire, au coût "
+        "horaire chargé"),
+    Kpi("cost_provider", "money", "lower",
+        "what the provider is paid: per contact and per hour, at least the monthly minimum, "
+        "minus penalties for late callbacks",
+        "montant payé au prestataire : par contact et par heure, au moins le minimum mensuel, "
+        "moins les pénalités de rappels tardifs"),
+    Kpi("cost_rework", "money", "lower",
+        "in-house hours spent on the provider's errors and hand-overs, at the loaded hourly "
+        "cost (already inside cost_inhouse while the team absorbs them; a cost of its own "
+        "when the team must grow)",
+        "heures internes passées sur les erreurs et les transferts du prestataire, au coût "
+        "horaire chargé (déjà dans le coût interne tant que l'équipe les absorbe ; un coût à "
+        "part entière quand il faut la renforcer)"),
+    Kpi("cost_experts", "money", "lower", "escalated cases times the experts' price per case",
+        "cas transmis fois le prix par cas des experts"),
+    Kpi("cost_total", "money", "lower", "cost_inhouse + cost_provider + cost_experts",
+        "coût interne + prestataire + experts"),
     Kpi("cost_per_contact", "money", "lower", "cost_total / contacts",
         "coût total / contacts"),
+    Kpi("cost_per_on_time_answer", "money", "lower",
+        "cost_total / members answered on time (answered, and reached before the deadline "
+        "when a callback was owed)",
+        "coût total / adhérents répondus à temps (répondus, et rappelés avant l'échéance "
+        "quand un rappel était dû)"),
 )
 
 KPIS: dict[str, Kpi] = {k.name: k for k in _KPIS}

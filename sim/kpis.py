@@ -14,8 +14,10 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import DAY
+from sim.costs import costs, per_on_time_answer
 from sim.glossary import KPIS
 from sim.records import Tables
+from sim.roster import PROVIDER
 from sim.scenario import Scenario, minutes
 
 LINES_KINDS = ("available", "overtime", "late")
@@ -57,12 +59,14 @@ def advisor_days(tables: Tables, scenario: Scenario) -> pd.DataFrame:
                                 "kind": "work", "hours": piece / 60}))
     long = pd.concat(frames, ignore_index=True)
     long = long[long["day"] < scenario.horizon.days]
+    team_of = time.drop_duplicates("advisor").set_index("advisor")["team"]
     wide = long.pivot_table(index=["advisor", "day"], columns="kind", values="hours",
                             aggfunc="sum", fill_value=0.0, observed=True)
     for kind in ("scheduled", "absent", "meeting", "available", "overtime", "late", "work"):
         if kind not in wide:
             wide[kind] = 0.0
     wide = wide.reset_index()
+    wide.insert(1, "team", wide["advisor"].map(team_of).astype(time["team"].dtype))
     wide["lines"] = wide[list(LINES_KINDS)].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         wide["occupancy"] = np.where(wide["lines"] > 0, wide["work"] / wide["lines"], np.nan)
@@ -175,21 +179,39 @@ def _file_kpis(files: pd.DataFrame, end: float) -> dict[str, float]:
     }
 
 
-def advisor_kpis(days: pd.DataFrame, scenario: Scenario, contacts: float) -> dict[str, float]:
-    """KPIs about advisors and money, from the advisor-day table, in the window."""
-    measured = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
-                    + pd.Timedelta(days=scenario.horizon.warmup_days)]
-    paid = measured["scheduled_hours"].sum() + measured["overtime_hours"].sum()
-    cost_inhouse = float(paid * scenario.staff.cost_per_hour)
-    cost_provider = 0.0
+def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+    """KPIs about the in-house advisors, from the advisor-day table, in the window."""
+    measured = days[(days["date"] >= pd.Timestamp(scenario.horizon.start)
+                     + pd.Timedelta(days=scenario.horizon.warmup_days))
+                    & (days["team"] != PROVIDER)]
     return {
         "occupancy": _ratio(measured["work_hours"].sum(), measured["lines_hours"].sum()),
         "overtime_hours": float(measured["overtime_hours"].sum()),
-        "remediations": 0,
-        "cost_inhouse": cost_inhouse,
-        "cost_provider": cost_provider,
-        "cost_total": cost_inhouse + cost_provider,
-        "cost_per_contact": _ratio(cost_inhouse + cost_provider, contacts),
+        "inhouse_work_hours": float(measured["work_hours"].sum()),
+    }
+
+
+def _option_kpis(tables: Tables, scenario: Scenario, measured: pd.DataFrame,
+                 days: pd.DataFrame, out: dict[str, float]) -> dict[str, float]:
+    """Provider, self-service and money KPIs of the measured contacts."""
+    lo, hi = window(scenario)
+    tasks = tables.tasks
+    remediation = tasks[(tasks["kind"] == "remediation") & _in_window(tasks["start_min"], lo, hi)]
+    money = costs(scenario, days, measured, int(out["escalated_experts"]))
+    remediation_hours = float((np.minimum(remediation["end_min"], hi)
+                               - remediation["start_min"]).sum() / 60)
+    handed = measured[measured["handed_back_min"].notna()]
+    rework_hours = remediation_hours + float(handed["handoff_work_min"].sum()) / 60
+    return {
+        "remediations": int(measured["remediated_min"].notna().sum()),
+        "remediation_hours": remediation_hours,
+        "cost_rework": rework_hours * scenario.staff.cost_per_hour,
+        "handoffs": int(measured["handed_back_min"].notna().sum()),
+        "provider_share": _ratio((measured["team"] == PROVIDER).sum(), len(measured)),
+        "deflected": int((measured["outcome"] == "deflected").sum()),
+        **money,
+        "cost_per_contact": _ratio(money["cost_total"], len(measured)),
+        "cost_per_on_time_answer": per_on_time_answer(money["cost_total"], measured),
     }
 
 
@@ -201,13 +223,16 @@ def replication_kpis(tables: Tables, scenario: Scenario,
     """
     out = contact_kpis(tables, scenario)
     days = advisor_days(tables, scenario) if days is None else days
-    out.update(advisor_kpis(days, scenario, out["contacts"]))
+    out.update(advisor_kpis(days, scenario))
+    out.update(_option_kpis(tables, scenario, measured_contacts(tables.contacts, scenario), days,
+                            out))
     return {name: float(out[name]) for name in KPIS if name in out}
 
 
-GROUP_KPIS = [k for k in KPIS if k not in (
-    "occupancy", "overtime_hours", "remediations", "cost_inhouse", "cost_provider",
-    "cost_total", "cost_per_contact")]
+ADVISOR_KPIS = ("occupancy", "overtime_hours", "inhouse_work_hours", "remediation_hours",
+                "cost_inhouse", "cost_provider", "cost_rework", "cost_experts", "cost_total",
+                "cost_per_contact", "cost_per_on_time_answer")
+GROUP_KPIS = [k for k in KPIS if k not in ADVISOR_KPIS]
 """KPIs that can be measured for a subset of members (by source, by label)."""
 
 
@@ -216,12 +241,30 @@ def group_kpis(tables: Tables, scenario: Scenario) -> pd.DataFrame:
     so that service equity between groups is visible."""
     contacts = tables.contacts
     rows = []
-    for dimension in ["source", "case_type", *scenario.labels]:
+    for dimension in ["source", "case_type", *scenario.labels, "team"]:
         for value, members in contacts.groupby(dimension, observed=True):
             kpis = contact_kpis(tables, scenario, members)
             rows.append({"dimension": dimension, "value": str(value),
                          **{k: float(kpis[k]) for k in GROUP_KPIS if k in kpis}})
     return pd.DataFrame(rows)
+
+
+def team_kpis(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per team (in-house, each group, reserved advisors, provider): occupancy, overtime and
+    hours, in the window."""
+    measured = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
+                    + pd.Timedelta(days=scenario.horizon.warmup_days)]
+    rows = []
+    for team, frame in measured.groupby("team", observed=True):
+        rows.append({"team": str(team), "advisors": frame["advisor"].nunique(),
+                     "occupancy": _ratio(frame["work_hours"].sum(), frame["lines_hours"].sum()),
+                     "work_hours": float(frame["work_hours"].sum()),
+                     "lines_hours": float(frame["lines_hours"].sum()),
+                     "overtime_hours": float(frame["overtime_hours"].sum()),
+                     "paid_hours": float(frame["scheduled_hours"].sum()
+                                         + frame["overtime_hours"].sum())})
+    return pd.DataFrame(rows, columns=["team", "advisors", "occupancy", "work_hours",
+                                       "lines_hours", "overtime_hours", "paid_hours"])
 
 
 def daily(tables: Tables, scenario: Scenario,

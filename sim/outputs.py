@@ -62,17 +62,23 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these could run as a formula in a spreadsheet."""
 
 
+def _french_cell(value: object) -> object:
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")  # a number in a mixed column stays a number
+    return value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would read as a formula get a leading apostrophe
-    (numbers are left alone: -3 stays a number)."""
+    (numbers are left alone: -3 stays a number, in a column of text too)."""
     out = frame.copy()
     for column in out.columns:
         series = out[column]
-        if series.dtype == object or isinstance(series.dtype, pd.StringDtype | pd.CategoricalDtype):
-            text = series.astype("string")
-            risky = text.str.startswith(FORMULA_STARTS).fillna(False)
-            if risky.any():
-                out[column] = text.where(~risky, "'" + text)
+        if series.dtype == object or isinstance(series.dtype, pd.StringDtype
+                                                  | pd.CategoricalDtype):
+            out[column] = series.astype(object).map(_french_cell)
     return out
 
 
@@ -120,6 +126,17 @@ def code_version() -> str:
     if commit:
         version += f"+g{commit}" + (".dirty" if dirty else "")
     return version
+
+
+def source_digest() -> str:
+    """SHA-256 of the package's source files: two runs with the same digest ran the same code,
+    committed or not."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def environment() -> dict[str, str]:
