@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim import analytic
+from sim.assumptions import register
 from sim.compare import Comparison, compare
 from sim.glossary import KPIS
 from sim.outputs import write_csv
@@ -330,6 +331,35 @@ def staff_command(
         raise typer.Exit(FAILED)
     out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
               f"[/]. Written to [bold]{folder / 'staffing.csv'}[/]")
+
+
+@app.command()
+def assumptions(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the register here.")
+                   ] = None,
+) -> None:
+    """The assumptions register: every value, and the fact or assumption it rests on."""
+    loaded = _load(scenario)
+    table = register(scenario)
+    colours = {"fact": "green", "derived": "cyan", "assumption": "yellow", "unmarked": "red"}
+    view = Table(title=f"{loaded.title or loaded.name}: what each value rests on",
+                 title_justify="left")
+    for column in ("key", "value", "rests on", "source or reason"):
+        view.add_column(column, overflow="fold")
+    for entry in table.to_dict("records"):
+        colour = colours.get(str(entry["kind"]), "")
+        kind = f"[{colour}]{entry['kind']}[/]" if colour else str(entry["kind"])
+        note = str(entry["note"]) + (f"  ({entry['file']})" if entry["file"] != scenario.name
+                                     else "")
+        view.add_row(str(entry["path"]), str(entry["value"]), kind, note)
+    out.print(view)
+    counts = table["kind"].value_counts()
+    out.print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("fact", "derived", "assumption",
+                                                           "setting", "unmarked")
+                        if counts.get(k, 0)))
+    if csv is not None:
+        write_csv(csv, table)
 
 
 @app.command()

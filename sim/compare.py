@@ -22,11 +22,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.execution import Progress
 from sim.glossary import KPIS
 from sim.kpis import mean_ci
-from sim.outputs import code_version, environment, scenario_hash, write_csv, write_manifest
+from sim.outputs import (
+    code_version,
+    environment,
+    scenario_hash,
+    source_digest,
+    write_csv,
+    write_manifest,
+)
 from sim.replication import ReplicationResult
 from sim.runner import RunResult, assemble, run_replications
 from sim.scenario import Scenario, Target
@@ -127,6 +135,7 @@ def compare(
         "precision": precision,
         "precision_reached": reached,
         "code_version": code_version(),
+        "source_sha256": source_digest(),
         "environment": environment(),
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
@@ -157,9 +166,23 @@ def _half(values: np.ndarray) -> float:
 
 
 def _needed(n: int, widest: dict[str, float], precision: dict[str, float]) -> int:
-    """Replications likely to reach the precision (the half-width shrinks as 1/sqrt(n))."""
-    ratio = max((widest[k] / precision[k]) ** 2 for k in precision if math.isfinite(widest[k]))
-    return max(n + 2, math.ceil(n * ratio * 1.1))
+    """Replications likely to reach the precision: the standard deviation is estimated from
+    the current half-width (s = half * sqrt(n) / t), then the smallest m with
+    t(m - 1) * s / sqrt(m) <= precision is taken, with a 10 % margin; with too few
+    replications to estimate anything, the count doubles."""
+    if n < 2 or not any(math.isfinite(widest[k]) for k in precision):
+        return max(2, 2 * n)
+    needed = n + 1
+    for kpi, wanted in precision.items():
+        if not math.isfinite(widest[kpi]):
+            needed = max(needed, 2 * n)
+            continue
+        std = widest[kpi] * math.sqrt(n) / float(stats.t.ppf(0.975, n - 1))
+        m = max(n + 1, 2)
+        while float(stats.t.ppf(0.975, m - 1)) * std / math.sqrt(m) > wanted and m < 10**6:
+            m += max(1, m // 10)
+        needed = max(needed, math.ceil(m * 1.1))
+    return needed
 
 
 def _paired(option: pd.DataFrame, base: pd.DataFrame, kpi: str) -> np.ndarray:

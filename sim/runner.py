@@ -22,6 +22,7 @@ from sim.outputs import (
     code_version,
     environment,
     scenario_hash,
+    source_digest,
     write_csv,
     write_manifest,
     write_parquet,
@@ -120,7 +121,7 @@ def run_replications(scenario: Scenario, seed: int, replications: Iterable[int],
     tasks = [Task(scenario, seed, r, detail=detail) for r in replications]
     results, errors = [], []
     for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
-                           version=code_version(), progress=progress):
+                           version=source_digest(), progress=progress):
         if outcome.result is not None:
             results.append(outcome.result)
         else:
@@ -155,6 +156,7 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
         "seed": seed,
         "replications": len(results),
         "code_version": code_version(),
+        "source_sha256": source_digest(),
         "environment": environment(),
         "replication_seconds": [round(r.seconds, 3) for r in results],
         **extra,

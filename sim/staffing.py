@@ -7,9 +7,10 @@ simulated on the same seeds, so all levels face the same members (common random 
 the curve of a KPI against staffing is smooth.
 
 The search starts from an Erlang estimate of the offered load and gallops up or down, then
-bisects (more advisors never make a target harder to meet). With `[[staff.shifts]]`, it first
-adds one advisor to every shift until the targets are met, then removes advisors one at a time
-from the shift whose removal keeps the largest margin, until no shift can lose one.
+bisects (more advisors never make a target harder to meet). With `[[staff.shifts]]` (or
+`[[staff.groups]]`), it first adds one advisor to every shift until the targets are met, then
+removes advisors one at a time from the shift whose removal keeps the largest margin, until no
+shift can lose one. Only the in-house headcount is searched; a provider's stays as given.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def level_of(scenario: Scenario) -> Level:
     staff = scenario.staff
     if staff.advisors is not None:
         return (staff.advisors,)
+    if staff.groups:
+        return tuple(group.advisors for group in staff.groups)
     return tuple(shift.advisors for shift in staff.shifts)
 
 
@@ -92,7 +95,8 @@ def at_level(scenario: Scenario, level: Level) -> Scenario:
     """The scenario with that staffing (validated)."""
     if scenario.staff.advisors is not None:
         return with_overrides(scenario, {"staff.advisors": level[0]})
-    return with_overrides(scenario, {f"staff.shifts[{i + 1}].advisors": n
+    part = "groups" if scenario.staff.groups else "shifts"
+    return with_overrides(scenario, {f"staff.{part}[{i + 1}].advisors": n
                                      for i, n in enumerate(level)})
 
 
@@ -247,6 +251,7 @@ def staffing_table(result: StaffingResult) -> pd.DataFrame:
     margin and share of replications meeting it, whether all are met, and `chosen`."""
     scenario = result.scenario
     names = (["advisors"] if scenario.staff.advisors is not None
+             else [f"group.{g.name}" for g in scenario.staff.groups] if scenario.staff.groups
              else [f"shift.{s.name}" for s in scenario.staff.shifts])
     rows = []
     for evaluation in result.evaluations:

@@ -13,7 +13,11 @@ mode = "product"                    # every combination; "zip": the lists side b
 ```
 
 Every point is a validated scenario (a point that cannot be built is reported with its error;
-the others still run). All points share the seed, so they face the same members. Results are
+the others still run). All points share the seed, so they face the same members. With
+`reference = "other.toml"`, that scenario runs on the same seeds too and `points.csv` gets each
+KPI's paired difference to it; `[breakeven] parameter = "outsourcing.defect_rate"` then finds,
+along that parameter, where a KPI's difference (`cost_total` by default) crosses zero: the
+break-even of an option against the reference, written to `breakeven.csv`. Results are
 kept one replication at a time in the output folder's store: a sweep killed at any moment and
 started again finishes without recomputing or duplicating anything. `--scheduler` runs the same
 tasks on a Dask cluster with identical results.
@@ -29,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -39,6 +44,7 @@ from sim.outputs import (
     code_version,
     environment,
     scenario_hash,
+    source_digest,
     write_csv,
     write_manifest,
     write_parquet,
@@ -47,12 +53,23 @@ from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, with_ove
 from sim.store import ResultStore
 
 
+class BreakEven(BaseModel):
+    """Where, along one grid parameter, an option stops being better than the reference."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    parameter: str
+    kpi: str = "cost_total"
+
+
 class SweepFile(BaseModel):
     """A sweep file, validated like a scenario."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     base: str
+    reference: str | None = None
+    breakeven: BreakEven | None = None
     name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
     replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=1, ge=0)
@@ -88,6 +105,8 @@ class Sweep:
     replications: int
     seed: int
     parameters: list[str]
+    reference: Scenario | None = None
+    breakeven: BreakEven | None = None
 
 
 @dataclass
@@ -101,6 +120,8 @@ class SweepResult:
     computed: int
     reused: int
     manifest: dict[str, Any] = field(default_factory=dict)
+    reference: pd.DataFrame | None = None  # the reference's replications
+    breakeven: pd.DataFrame | None = None
 
     def write(self, folder: str | Path, french: bool = False) -> Path:
         """`sweep.parquet`, `sweep.csv`, `points.csv`, `errors.csv`, then the manifest."""
@@ -111,8 +132,14 @@ class SweepResult:
         write_csv(folder / "sweep.csv", self.rows, french)
         write_csv(folder / "points.csv", self.points, french)
         write_csv(folder / "errors.csv", self.errors, french)
-        write_manifest(folder, self.manifest,
-                       ["sweep.parquet", "sweep.csv", "points.csv", "errors.csv"])
+        files = ["sweep.parquet", "sweep.csv", "points.csv", "errors.csv"]
+        if self.reference is not None:
+            write_csv(folder / "reference.csv", self.reference, french)
+            files.append("reference.csv")
+        if self.breakeven is not None:
+            write_csv(folder / "breakeven.csv", self.breakeven, french)
+            files.append("breakeven.csv")
+        write_manifest(folder, self.manifest, files)
         return folder
 
 
@@ -141,6 +168,18 @@ def load_sweep(path: str | Path) -> Sweep:
         raise ScenarioError([Issue(label, "grid", "with mode = \"zip\" every list must have "
                                                   "the same length")])
     base = load_scenario(path.parent / spec.base)
+    reference = load_scenario(path.parent / spec.reference) if spec.reference else None
+    if spec.breakeven is not None:
+        issues = []
+        if spec.breakeven.parameter not in spec.grid:
+            issues.append(Issue(label, "breakeven.parameter", "must be one of the grid's keys"))
+        if spec.breakeven.kpi not in KPIS:
+            issues.append(Issue(label, "breakeven.kpi", f"unknown KPI {spec.breakeven.kpi!r}"))
+        if reference is None:
+            issues.append(Issue(label, "breakeven", "needs a reference scenario to break even "
+                                                    "against"))
+        if issues:
+            raise ScenarioError(issues)
     names = list(spec.grid)
     combos = (itertools.product(*spec.grid.values()) if spec.mode == "product"
               else zip(*spec.grid.values(), strict=True))
@@ -154,7 +193,7 @@ def load_sweep(path: str | Path) -> Sweep:
             points.append(Point(index, values, None, "; ".join(
                 f"{i.path}: {i.message}" for i in exc.issues)))
     return Sweep(spec.name or path.stem.replace("_", "-").lower(), base, points,
-                 spec.replications, spec.seed, names)
+                 spec.replications, spec.seed, names, reference, spec.breakeven)
 
 
 def run_sweep(
@@ -170,12 +209,21 @@ def run_sweep(
     tasks = [Task(point.scenario, sweep.seed, r, tag=point.index, detail=False)
              for point in sweep.points if point.scenario is not None
              for r in range(sweep.replications)]
+    if sweep.reference is not None:
+        tasks += [Task(sweep.reference, sweep.seed, r, tag=REFERENCE, detail=False)
+                  for r in range(sweep.replications)]
+    reference: list[dict[str, Any]] = []
     rows, errors = [], [{"point": p.index, **p.values, "error": p.error}
                         for p in sweep.points if p.scenario is None]
     computed = reused = 0
     failed: set[int] = set()
     for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
-                           version=code_version(), progress=progress):
+                           version=source_digest(), progress=progress):
+        if outcome.task.tag == REFERENCE:
+            if outcome.result is None:
+                raise RuntimeError(f"the reference scenario failed: {outcome.error}")
+            reference.append({"replication": outcome.task.replication, **outcome.result.kpis})
+            continue
         point = sweep.points[outcome.task.tag]
         if outcome.result is None:
             if point.index not in failed:
@@ -203,28 +251,82 @@ def run_sweep(
         "results_computed": computed,
         "results_reused": reused,
         "code_version": code_version(),
+        "source_sha256": source_digest(),
         "environment": environment(),
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
     }
-    return SweepResult(sweep, frame, point_table(frame, sweep.parameters),
+    ref = (pd.DataFrame(reference, columns=["replication", *KPIS]).sort_values("replication")
+           .reset_index(drop=True) if sweep.reference is not None else None)
+    points = point_table(frame, sweep.parameters, ref)
+    if sweep.reference is not None:
+        manifest["reference"] = sweep.reference.name
+        manifest["reference_sha256"] = scenario_hash(sweep.reference)
+    return SweepResult(sweep, frame, points,
                        pd.DataFrame(errors, columns=["point", *sweep.parameters, "error"]),
-                       computed, reused, manifest)
+                       computed, reused, manifest, ref,
+                       breakeven_table(points, sweep.parameters, sweep.breakeven)
+                       if sweep.breakeven is not None else None)
 
 
-def point_table(rows: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
-    """Per point: the parameters, the replications, then each KPI's mean and 95 % interval."""
+def point_table(rows: pd.DataFrame, parameters: list[str],
+                reference: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per point: the parameters, the replications, then each KPI's mean and 95 % interval
+    (and, with a reference, the paired difference to it and its interval)."""
     out = []
+    stats = ("mean", "ci_low", "ci_high")
     for point, frame in rows.groupby("point", sort=True):
         row: dict[str, Any] = {"point": point, **{p: frame[p].iloc[0] for p in parameters},
                                "n": len(frame)}
         for kpi in KPIS:
             ci = mean_ci(frame[kpi].dropna().to_numpy(dtype=float))
-            row.update({f"{kpi}_mean": ci["mean"], f"{kpi}_ci_low": ci["ci_low"],
-                        f"{kpi}_ci_high": ci["ci_high"]})
+            row.update({f"{kpi}_{s}": ci[s] for s in stats})
+            if reference is not None:
+                paired = frame[["replication", kpi]].merge(
+                    reference[["replication", kpi]], on="replication", suffixes=("", "_ref"))
+                diff = mean_ci((paired[kpi] - paired[f"{kpi}_ref"]).dropna().to_numpy(
+                    dtype=float))
+                row.update({f"{kpi}_diff_{s}": diff[s] for s in stats})
         out.append(row)
+    diffs = ("", "_diff") if reference is not None else ("",)
     columns = ["point", *parameters, "n",
-               *(f"{k}_{s}" for k in KPIS for s in ("mean", "ci_low", "ci_high"))]
+               *(f"{k}{d}_{s}" for k in KPIS for d in diffs for s in stats)]
     table = pd.DataFrame(out, columns=columns)
     return table if not table.empty else table.astype({"n": "int64"})
 
+
+
+REFERENCE = -1
+"""The tag of the reference scenario's tasks."""
+
+
+def breakeven_table(points: pd.DataFrame, parameters: list[str],
+                    spec: BreakEven) -> pd.DataFrame:
+    """For each combination of the other parameters: the value of `spec.parameter` where the
+    mean difference of `spec.kpi` to the reference crosses zero (linear interpolation between
+    the grid points around it; empty when it never crosses), and the differences of a few
+    KPIs that matter to members and advisors at the grid point just before it."""
+    others = [p for p in parameters if p != spec.parameter]
+    column = f"{spec.kpi}_diff_mean"
+    rows = []
+    groups = points.groupby(others, sort=True) if others else [((), points)]
+    for key, frame in groups:
+        frame = frame.sort_values(spec.parameter)
+        x = frame[spec.parameter].to_numpy(dtype=float)
+        y = frame[column].to_numpy(dtype=float)
+        crossing = float("nan")
+        before = frame.iloc[-1]
+        for i in range(len(x) - 1):
+            if np.isfinite(y[i]) and np.isfinite(y[i + 1]) and (y[i] <= 0 < y[i + 1]
+                                                                or y[i] >= 0 > y[i + 1]):
+                crossing = x[i] + (x[i + 1] - x[i]) * (0 - y[i]) / (y[i + 1] - y[i])
+                before = frame.iloc[i]
+                break
+        values = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(others, values, strict=True))
+        row.update({"kpi": spec.kpi, f"{spec.parameter} at break-even": crossing})
+        for kpi in ("callback_on_time_rate", "inhouse_work_hours", "remediation_hours",
+                    "resolution_hours_mean"):
+            row[f"{kpi}_diff_there"] = before.get(f"{kpi}_diff_mean", float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)

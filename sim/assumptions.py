@@ -1,0 +1,140 @@
+"""The assumptions register: every number of a scenario, with the source it rests on.
+
+Reference scenarios carry, next to each value, either the fact it comes from (`[seed 000]
+"quinze conseillers"`) or `assumption: <reason>`; a value computed from facts says `derived`.
+This module reads those comments back (the TOML parser drops them), following `extends` from
+the parent to the child, so that a works council can see at a glance which parts of an answer
+rest on the source documents and which on someone's guess.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_\-]+)\s*=\s*(.*)$')
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One value of a scenario file and what it rests on."""
+
+    path: str
+    value: str
+    kind: str  # "fact", "derived", "assumption", "setting" or "unmarked"
+    note: str
+    file: str
+
+
+def _kind(note: str, value: str) -> str:
+    lowered = note.lower()
+    if not note and not any(ch.isdigit() for ch in value):
+        return "setting"  # a choice such as a resolution or a mode, not a number to source
+    if "[seed" in lowered:
+        return "fact" if "assumption" not in lowered.split("[seed")[0] else "assumption"
+    if lowered.startswith("derived") or " derived" in lowered[:40]:
+        return "derived"
+    if "assumption" in lowered:
+        return "assumption"
+    return "unmarked"
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """Code and comment of a line (a # inside a string is not a comment)."""
+    quoted = False
+    for i, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "#" and not quoted:
+            return line[:i], line[i + 1:].strip()
+    return line, ""
+
+
+def _balanced(text: str) -> bool:
+    code = re.sub(r'"[^"]*"', "", text)
+    return code.count("[") == code.count("]") and code.count("{") == code.count("}")
+
+
+def read_file(path: Path) -> list[Entry]:
+    """The entries of one file, in order (without its parents)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entries: list[Entry] = []
+    table, counts = "", dict[str, int]()
+    block: list[str] = []  # the comment lines just above
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if not stripped:
+            block = []
+            i += 1
+            continue
+        if stripped.startswith("#"):
+            block.append(stripped.lstrip("#").strip())
+            i += 1
+            continue
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2)
+            if header.group(1) == "[[":
+                counts[name] = counts.get(name, 0) + 1
+                table = f"{name}[{counts[name]}]"
+            else:
+                table = name
+            block = []
+            i += 1
+            continue
+        code, comment = _split_comment(line)
+        match = _KEY.match(code)
+        if match is None:
+            i += 1
+            continue
+        value, notes = match.group(2).strip(), [comment] if comment else []
+        while not _balanced(value) and i + 1 < len(lines):  # a value over several lines
+            i += 1
+            more, extra = _split_comment(lines[i])
+            value += " " + more.strip()
+            if extra:
+                notes.append(extra)
+        # comment lines indented under the value continue (or make) its comment
+        while (i + 1 < len(lines) and lines[i + 1].strip().startswith("#")
+               and lines[i + 1].startswith(" ")):
+            i += 1
+            notes.append(lines[i].strip().lstrip("#").strip())
+        note = " ".join(notes) if notes else " ".join(block)
+        key = match.group(1).strip('"')
+        path_ = f"{table}.{key}" if table else key
+        if key not in ("name", "title", "description", "extends", "unset"):
+            entries.append(Entry(path_, value, _kind(note, value), note, path.name))
+        block = []
+        i += 1
+    return entries
+
+
+def register(path: str | Path) -> pd.DataFrame:
+    """Every value of a scenario and of the files it extends (a child's value replaces its
+    parent's), with what it rests on: `path, value, kind, note, file`."""
+    path = Path(path)
+    chain = [path]
+    while True:
+        data = tomllib.loads(chain[-1].read_text(encoding="utf-8"))
+        parent = data.get("extends")
+        if not isinstance(parent, str) or len(chain) > 20:
+            break
+        chain.append(chain[-1].parent / parent)
+    merged: dict[str, Entry] = {}
+    for file in reversed(chain):  # parents first, children override
+        own = read_file(file)
+        tables = {e.path.rsplit(".", 1)[0] for e in own if "[" in e.path.split(".")[0]}
+        for arrays in {t.split("[")[0] for t in tables}:
+            # an array of tables in the child replaces the parent's whole array
+            for key in [k for k in merged if k.startswith(f"{arrays}[")]:
+                del merged[key]
+        merged.update({e.path: e for e in own})
+    return pd.DataFrame([e.__dict__ for e in merged.values()],
+                        columns=["path", "value", "kind", "note", "file"])
