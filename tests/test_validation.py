@@ -439,13 +439,7 @@ def test_unknown_channel_mode_lists_the_known_ones() -> None:
         "channel.mode", "must be 'inbound' or 'callback' (got 'chat')")
 
 
-@pytest.mark.parametrize("section", ["outsourcing", "ai"])
-def test_later_section_is_refused_as_not_supported_yet(section: str) -> None:
-    assert problem(edited(**{section: {"anything": 1}})) == (
-        section, f"section [{section}] is not supported yet")
-
-
-@pytest.mark.parametrize("section", ["callbacks", "escalation", "backlog"])
+@pytest.mark.parametrize("section", ["callbacks", "escalation", "backlog", "ai"])
 def test_journey_section_refuses_an_unknown_key(section: str) -> None:
     assert problem(edited(**{section: {"anything": 1}})) == (
         f"{section}.anything", "unknown key (got 1)")
@@ -735,11 +729,12 @@ SHIFT = {"name": "day", "advisors": 2, "start": "09:00", "end": "17:00"}
 
 def test_staff_with_both_advisors_and_shifts_is_refused() -> None:
     assert problem(edited(**{"staff.shifts": [SHIFT]})) == (
-        "staff", "give advisors or [[staff.shifts]], not both")
+        "staff", "give advisors, [[staff.shifts]] or [[staff.groups]], only one of them")
 
 
 def test_staff_with_neither_advisors_nor_shifts_is_refused() -> None:
-    assert problem(edited(staff={})) == ("staff", "give advisors = <number> or [[staff.shifts]]")
+    assert problem(edited(staff={})) == (
+        "staff", "give advisors = <number>, [[staff.shifts]] or [[staff.groups]]")
 
 
 def test_shift_ending_before_it_starts_is_refused() -> None:
@@ -871,7 +866,7 @@ def test_every_problem_in_a_file_is_listed_at_once() -> None:
         "escalation.experts": {"capacity": 0, "response": "1h"},
         "files": {"from_calls": 2},
         "backlog.items": [{"case_type": "call", "count": -1}],
-        "ai": {"deflect_share": 0.1},
+        "ai": {"deflect_share": 1.5},
     })
     paths = [path for path, _ in problems(data)]
     assert paths == [
@@ -879,7 +874,7 @@ def test_every_problem_in_a_file_is_listed_at_once() -> None:
         "demand.weekday_weights", "case_types[1].talk.mean", "case_types[1].resolution",
         "channel.retry.probability", "staff.shrinkage", "targets.nonsense", "run.replications",
         "callbacks.order", "escalation.experts.capacity", "files.from_calls", "files.process",
-        "backlog.items[1].count", "ai",
+        "backlog.items[1].count", "ai.deflect_share",
     ]
 
 
