@@ -19,14 +19,22 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sim import analytic
 from sim.assumptions import register
-from sim.compare import Comparison, compare
+from sim.compare import compare
+from sim.console import (
+    assumptions_view,
+    comparison_table,
+    erlang_table,
+    staffing_table,
+    summary_table,
+)
 from sim.glossary import KPIS
+from sim.i18n import Lang
 from sim.outputs import write_csv
-from sim.runner import ReplicationError, RunResult, run
+from sim.report import NotAResult, PngUnavailable, write_report
+from sim.runner import ReplicationError, run
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.units import minutes, parse_duration
 from sim.staffing import parse_target, search
@@ -53,6 +61,28 @@ Fresh = Annotated[bool, typer.Option(
     "--fresh", help="Recompute everything instead of reusing stored replications.")]
 ExcelFr = Annotated[bool, typer.Option(
     "--excel-fr", help="Also write each CSV for French Excel (name.fr.csv: ';', decimal comma).")]
+Report = Annotated[bool, typer.Option(
+    "--report", help="Also write the HTML report (report.html) in the output folder.")]
+Language = Annotated[str, typer.Option(
+    "--lang", help="Language of the report: en or fr.")]
+
+
+def _lang(value: str) -> Lang:
+    if value not in ("en", "fr"):
+        raise typer.BadParameter(f"--lang must be en or fr (got {value!r})")
+    return value  # type: ignore[return-value]
+
+
+def _write_report(folder: Path, lang: str, png: bool = False) -> None:
+    try:
+        path = write_report(folder, _lang(lang), png=png)
+    except PngUnavailable as exc:
+        err.print(f"[yellow]{exc}[/]", highlight=False)
+        path = folder / f"report.{lang}.html"
+    except NotAResult as exc:
+        err.print(f"[bold red]{exc}[/]", highlight=False)
+        raise typer.Exit(BAD_INPUT) from None
+    out.print(f"Report written to [bold]{path}[/]")
 
 
 def _load(path: Path) -> Scenario:
@@ -106,39 +136,6 @@ def _failures() -> Iterator[None]:
         raise typer.Exit(BAD_INPUT) from None
 
 
-def _fmt(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "count":
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
-
-
-def _shown(kpi: str, mean: float, std: float) -> bool:
-    """KPIs worth a line: measured, and not a count that is always zero."""
-    return not math.isnan(mean) and not (mean == 0 and (std == 0 or math.isnan(std))
-                                         and KPIS[kpi].unit != "share")
-
-
-def summary_table(result: RunResult, title: str) -> Table:
-    """The KPIs that apply to this run, with their 95 % intervals."""
-    table = Table(title=title, title_justify="left")
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    table.add_column("95 % CI", justify="right")
-    for record in result.summary.to_dict("records"):
-        kpi, mean, std = str(record["kpi"]), float(record["mean"]), float(record["std"])
-        low, high = float(record["ci_low"]), float(record["ci_high"])
-        unit = KPIS[kpi].unit
-        if record["n"] == 0 or not _shown(kpi, mean, std):
-            continue
-        ci = "-" if math.isnan(low) else f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
-        table.add_row(kpi, _fmt(mean, unit), ci)
-    return table
-
-
 @app.command("run")
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
@@ -149,6 +146,8 @@ def run_command(
         "--out", help="Output folder (default: results/<name>).")] = None,
     fresh: Fresh = False,
     excel_fr: ExcelFr = False,
+    report: Report = False,
+    lang: Language = "en",
 ) -> None:
     """Simulate a scenario and write its tables to results/<name>/."""
     loaded = _load(scenario)
@@ -157,11 +156,14 @@ def run_command(
         result = run(loaded, replications=replications, seed=seed, workers=workers,
                      progress=update, store=_store(folder, fresh))
     result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.assumptions = register(scenario)
     result.write(folder, excel_fr)
     out.print(summary_table(result, f"{loaded.title or loaded.name} — "
                                     f"{len(result.replications)} replications, "
                                     f"seed {result.seed}"))
     out.print(f"Results written to [bold]{folder}[/]")
+    if report:
+        _write_report(folder, lang)
 
 
 def _precision(items: list[str]) -> dict[str, float]:
@@ -173,39 +175,9 @@ def _precision(items: list[str]) -> dict[str, float]:
         except ValueError:
             raise typer.BadParameter(f"write KPI=half-width, e.g. callback_on_time_rate=0.01 "
                                      f"(got {item!r})") from None
-        if kpi.strip() not in KPIS:
+        if kpi.strip() not in KPIS:  # (checked here for a clear option error)
             raise typer.BadParameter(f"unknown KPI {kpi.strip()!r}")
     return out_
-
-
-def comparison_table(comparison: Comparison) -> Table:
-    """KPIs in rows, options in columns: mean, and the paired difference with its CI."""
-    table = Table(title=f"Compared on the same members: {comparison.replications} "
-                        f"replications, seed {comparison.manifest['seed']}",
-                  title_justify="left")
-    table.add_column("KPI")
-    names = [run.scenario.name for run in comparison.runs]
-    for i, name in enumerate(names):
-        table.add_column(name if i == 0 else f"{name}\n(difference, 95 % CI)", justify="right")
-    rows = comparison.table
-    for kpi, frame in rows.groupby("kpi", sort=False):
-        unit, better = KPIS[str(kpi)].unit, KPIS[str(kpi)].better
-        base = frame.iloc[0]
-        means = frame["mean"].astype(float)
-        if math.isnan(base["mean"]) or (unit != "share" and (means.fillna(0) == 0).all()):
-            continue
-        cells = [_fmt(float(base["mean"]), unit)]
-        for _, row in frame.iloc[1:].iterrows():
-            diff, low, high = (float(row[c]) for c in ("diff_mean", "diff_ci_low",
-                                                       "diff_ci_high"))
-            colour = ""
-            if not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
-                colour = "green" if (diff > 0) == (better == "higher") else "red"
-            text = (f"{_fmt(float(row['mean']), unit)}  {'+' if diff >= 0 else ''}"
-                    f"{_fmt(diff, unit)} [{_fmt(low, unit)}, {_fmt(high, unit)}]")
-            cells.append(f"[{colour}]{text}[/]" if colour else text)
-        table.add_row(str(kpi), *cells)
-    return table
 
 
 @app.command("compare")
@@ -223,6 +195,8 @@ def compare_command(
         "--out", help="Output folder (default: results/compare-<base>).")] = None,
     fresh: Fresh = False,
     excel_fr: ExcelFr = False,
+    report: Report = False,
+    lang: Language = "en",
 ) -> None:
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
@@ -233,6 +207,8 @@ def compare_command(
                          precision=wanted, max_replications=max_replications,
                          store=_store(folder, fresh), progress=update)
     result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    for one, path in zip(result.runs, scenarios, strict=True):
+        one.assumptions = register(path)
     result.write(folder, excel_fr)
     out.print(comparison_table(result))
     if wanted and not result.precision_reached:
@@ -240,6 +216,8 @@ def compare_command(
                   f"interval reached the precision asked ({wanted}).[/]")
     out.print("Green: better than the base, red: worse (the interval excludes no change). "
               f"Results written to [bold]{folder}[/]")
+    if report:
+        _write_report(folder, lang)
 
 
 @app.command("sweep")
@@ -253,6 +231,8 @@ def sweep_command(
         "--out", help="Output folder (default: results/sweep-<name>).")] = None,
     fresh: Fresh = False,
     excel_fr: ExcelFr = False,
+    report: Report = False,
+    lang: Language = "en",
 ) -> None:
     """Run a grid of variants of a base scenario; resumable, locally or on a Dask cluster."""
     try:
@@ -271,6 +251,8 @@ def sweep_command(
     for error in result.errors.to_dict("records"):
         err.print(f"[red]point {error['point']} failed:[/] {error['error']}", highlight=False)
     out.print(f"Results written to [bold]{folder}[/]")
+    if report:
+        _write_report(folder, lang)
 
 
 @app.command("staff")
@@ -307,30 +289,25 @@ def staff_command(
                         on_level=show)
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "staffing.csv", result.table, excel_fr)
-    table = Table(title=f"Staffing explored (confidence {confidence:.0%})", title_justify="left")
-    table.add_column("advisors", justify="right")
-    for kpi, goal in result.targets.items():
-        table.add_column(f"{kpi} {goal.op}{goal.value:g}\nmean (confidence bound)",
-                         justify="right")
-    table.add_column("met", justify="center")
-    for record in result.table.to_dict("records"):
-        level = "+".join(str(record[c]) for c in result.table.columns[
-            :list(result.table.columns).index("total_advisors")])
-        cells = [level]
-        for kpi, goal in result.targets.items():
-            unit, margin = KPIS[kpi].unit, float(record[f"{kpi}_margin"])
-            bound = goal.value + margin if goal.op == ">=" else goal.value - margin
-            cells.append(f"{_fmt(record[f'{kpi}_mean'], unit)} "
-                         f"({goal.op[0]} {_fmt(bound, unit)})")
-        cells.append(("[green]yes[/]" if record["met"] else "[red]no[/]")
-                     + (" [bold]<- chosen[/]" if record["chosen"] else ""))
-        table.add_row(*cells)
+    table = staffing_table(result, confidence)
     out.print(table)
     if result.chosen is None:
         err.print("[red]No staffing level tried meets every target.[/]")
         raise typer.Exit(FAILED)
     out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
               f"[/]. Written to [bold]{folder / 'staffing.csv'}[/]")
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="A results folder (run, compare or sweep).")],
+    lang: Language = "en",
+    png: Annotated[bool, typer.Option(
+        "--png", help="Also export each chart as PNG (needs the png extra and a Chromium).")
+    ] = False,
+) -> None:
+    """Write the self-contained HTML report of a results folder (report.html)."""
+    _write_report(folder, lang, png)
 
 
 @app.command()
@@ -342,17 +319,8 @@ def assumptions(
     """The assumptions register: every value, and the fact or assumption it rests on."""
     loaded = _load(scenario)
     table = register(scenario)
-    colours = {"fact": "green", "derived": "cyan", "assumption": "yellow", "unmarked": "red"}
-    view = Table(title=f"{loaded.title or loaded.name}: what each value rests on",
-                 title_justify="left")
-    for column in ("key", "value", "rests on", "source or reason"):
-        view.add_column(column, overflow="fold")
-    for entry in table.to_dict("records"):
-        colour = colours.get(str(entry["kind"]), "")
-        kind = f"[{colour}]{entry['kind']}[/]" if colour else str(entry["kind"])
-        note = str(entry["note"]) + (f"  ({entry['file']})" if entry["file"] != scenario.name
-                                     else "")
-        view.add_row(str(entry["path"]), str(entry["value"]), kind, note)
+    view = assumptions_view(table, f"{loaded.title or loaded.name}: what each value rests "
+                                   "on", scenario.name)
     out.print(view)
     counts = table["kind"].value_counts()
     out.print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("fact", "derived", "assumption",
@@ -417,14 +385,7 @@ def erlang(
         levels.extend(n for n in (needed - 1, needed) if n >= 1 and n not in levels)
     if not levels:
         levels = [max(1, math.ceil(load) + k) for k in range(0, 4)]
-    table = Table()
-    for column in ("advisors", "P(wait)", "P(abandon)", "ASA (s)",
-                   f"SL {threshold}", "occupancy"):
-        table.add_column(column, justify="right")
-    for n in sorted(levels):
-        est = analytic.estimate(n, calls_per_hour, aht_min, threshold_min, patience_min)
-        table.add_row(str(n), f"{est.p_wait:.4f}", f"{est.p_abandon:.4f}",
-                      "inf" if math.isinf(est.asa_s) else f"{est.asa_s:.1f}",
-                      f"{est.service_level:.4f}", f"{est.occupancy:.4f}")
+    table = erlang_table([analytic.estimate(n, calls_per_hour, aht_min, threshold_min,
+                                            patience_min) for n in sorted(levels)], threshold)
     out.print(table)
 

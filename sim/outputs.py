@@ -29,6 +29,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
     """Write a file through a temporary name and move it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.chmod(tmp, 0o644)  # results are meant to be read by others (mkstemp makes them private)
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)

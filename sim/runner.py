@@ -50,6 +50,7 @@ class RunResult:
     steps: pd.DataFrame
     files: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    assumptions: pd.DataFrame | None = None  # the register, when run from a file
 
     FILES = ("replications.csv", "replications.parquet", "summary.csv", "contacts.parquet",
              "calls.parquet", "steps.parquet", "files.parquet", "daily.csv",
@@ -74,7 +75,11 @@ class RunResult:
         write_csv(folder / "daily.csv", self.daily, french)
         write_parquet(folder / "advisor_days.parquet", self.advisor_days)
         write_text(folder / "scenario.resolved.toml", to_toml(self.scenario))
-        write_manifest(folder, self.manifest, list(self.FILES))
+        files = list(self.FILES)
+        if self.assumptions is not None:
+            write_csv(folder / "assumptions.csv", self.assumptions, french)
+            files.append("assumptions.csv")
+        write_manifest(folder, self.manifest, files)
         return folder
 
 

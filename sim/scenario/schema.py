@@ -71,6 +71,7 @@ class Scenario(Section):
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
     title: str = ""
+    title_fr: str = ""
     description: str = ""
     horizon: Horizon
     calendar: Calendar = Calendar()

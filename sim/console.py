@@ -1,0 +1,128 @@
+"""What the terminal shows: the rich tables of run, compare and staff (the CLI prints them)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from rich.table import Table
+
+from sim.analytic import QueueEstimate
+from sim.compare import Comparison
+from sim.glossary import KPIS
+from sim.runner import RunResult
+from sim.staffing import StaffingResult
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "count":
+        return f"{value:,.1f}"
+    return f"{value:,.2f}"
+
+
+def _shown(kpi: str, mean: float, std: float) -> bool:
+    """KPIs worth a line: measured, and not a count that is always zero."""
+    return not math.isnan(mean) and not (mean == 0 and (std == 0 or math.isnan(std))
+                                         and KPIS[kpi].unit != "share")
+
+
+def summary_table(result: RunResult, title: str) -> Table:
+    """The KPIs that apply to this run, with their 95 % intervals."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    table.add_column("95 % CI", justify="right")
+    for record in result.summary.to_dict("records"):
+        kpi, mean, std = str(record["kpi"]), float(record["mean"]), float(record["std"])
+        low, high = float(record["ci_low"]), float(record["ci_high"])
+        unit = KPIS[kpi].unit
+        if record["n"] == 0 or not _shown(kpi, mean, std):
+            continue
+        ci = "-" if math.isnan(low) else f"{_fmt(low, unit)} .. {_fmt(high, unit)}"
+        table.add_row(kpi, _fmt(mean, unit), ci)
+    return table
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """KPIs in rows, options in columns: mean, and the paired difference with its CI."""
+    table = Table(title=f"Compared on the same members: {comparison.replications} "
+                        f"replications, seed {comparison.manifest['seed']}",
+                  title_justify="left")
+    table.add_column("KPI")
+    names = [run.scenario.name for run in comparison.runs]
+    for i, name in enumerate(names):
+        table.add_column(name if i == 0 else f"{name}\n(difference, 95 % CI)", justify="right")
+    rows = comparison.table
+    for kpi, frame in rows.groupby("kpi", sort=False):
+        unit, better = KPIS[str(kpi)].unit, KPIS[str(kpi)].better
+        base = frame.iloc[0]
+        means = frame["mean"].astype(float)
+        if math.isnan(base["mean"]) or (unit != "share" and (means.fillna(0) == 0).all()):
+            continue
+        cells = [_fmt(float(base["mean"]), unit)]
+        for _, row in frame.iloc[1:].iterrows():
+            diff, low, high = (float(row[c]) for c in ("diff_mean", "diff_ci_low",
+                                                       "diff_ci_high"))
+            colour = ""
+            if not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
+                colour = "green" if (diff > 0) == (better == "higher") else "red"
+            text = (f"{_fmt(float(row['mean']), unit)}  {'+' if diff >= 0 else ''}"
+                    f"{_fmt(diff, unit)} [{_fmt(low, unit)}, {_fmt(high, unit)}]")
+            cells.append(f"[{colour}]{text}[/]" if colour else text)
+        table.add_row(str(kpi), *cells)
+    return table
+
+
+def staffing_table(result: StaffingResult, confidence: float) -> Table:
+    """Every staffing level tried: each target's mean and confidence bound, met or not."""
+    table = Table(title=f"Staffing explored (confidence {confidence:.0%})", title_justify="left")
+    table.add_column("advisors", justify="right")
+    for kpi, goal in result.targets.items():
+        table.add_column(f"{kpi} {goal.op}{goal.value:g}\nmean (confidence bound)",
+                         justify="right")
+    table.add_column("met", justify="center")
+    for record in result.table.to_dict("records"):
+        level = "+".join(str(record[c]) for c in result.table.columns[
+            :list(result.table.columns).index("total_advisors")])
+        cells = [level]
+        for kpi, goal in result.targets.items():
+            unit, margin = KPIS[kpi].unit, float(record[f"{kpi}_margin"])
+            bound = goal.value + margin if goal.op == ">=" else goal.value - margin
+            cells.append(f"{_fmt(record[f'{kpi}_mean'], unit)} "
+                         f"({goal.op[0]} {_fmt(bound, unit)})")
+        cells.append(("[green]yes[/]" if record["met"] else "[red]no[/]")
+                     + (" [bold]<- chosen[/]" if record["chosen"] else ""))
+        table.add_row(*cells)
+    return table
+
+
+def assumptions_view(register: pd.DataFrame, title: str, own_file: str) -> Table:
+    """The assumptions register, coloured by what each value rests on."""
+    colours = {"fact": "green", "derived": "cyan", "assumption": "yellow", "unmarked": "red"}
+    view = Table(title=title, title_justify="left")
+    for column in ("key", "value", "rests on", "source or reason"):
+        view.add_column(column, overflow="fold")
+    for entry in register.to_dict("records"):
+        colour = colours.get(str(entry["kind"]), "")
+        kind = f"[{colour}]{entry['kind']}[/]" if colour else str(entry["kind"])
+        note = str(entry["note"]) + (f"  ({entry['file']})" if entry["file"] != own_file
+                                     else "")
+        view.add_row(str(entry["path"]), str(entry["value"]), kind, note)
+    return view
+
+
+def erlang_table(estimates: list[QueueEstimate], threshold: str) -> Table:
+    """Erlang C / A estimates, one row per headcount."""
+    table = Table()
+    for column in ("advisors", "P(wait)", "P(abandon)", "ASA (s)", f"SL {threshold}",
+                   "occupancy"):
+        table.add_column(column, justify="right")
+    for est in estimates:
+        table.add_row(str(est.servers), f"{est.p_wait:.4f}", f"{est.p_abandon:.4f}",
+                      "inf" if math.isinf(est.asa_s) else f"{est.asa_s:.1f}",
+                      f"{est.service_level:.4f}", f"{est.occupancy:.4f}")
+    return table

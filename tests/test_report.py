@@ -1,0 +1,167 @@
+"""The evidence pack: French and English, self-contained, and checked in a real browser.
+
+The browser tests open each report in headless Chromium (Debian's package, installed by
+.ci/run), wait for the charts, and read `#self-check`, where the report's own script records
+JavaScript errors and the charts that rendered. Screenshots are kept in results/screenshots/
+for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.report import build, load_results, write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+SCREENSHOTS = ROOT / "results" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+runner = CliRunner()
+
+
+def _short(tmp: Path, name: str, base: str, end: str = "2025-03-31") -> Path:
+    path = tmp / f"{name}.toml"
+    path.write_text(f'extends = "{SCENARIOS / base}"\nname = "{name}"\n'
+                    f'[horizon]\nend = {end}\n', encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """das-inhouse-48h against das-eco-outsourced, three months, three simulated years."""
+    tmp = tmp_path_factory.mktemp("compare")
+    base = _short(tmp, "das-inhouse-48h", "das-inhouse-48h.toml")
+    option = _short(tmp, "das-eco-outsourced", "das-eco-outsourced.toml")
+    out = tmp / "out"
+    result = runner.invoke(app, ["compare", str(base), str(option), "-n", "3", "--workers", "2",
+                                 "--out", str(out), "--report", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    write_report(out, "en")
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small break-even sweep against the in-house option."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    _short(tmp, "base", "das-eco-outsourced.toml", "2025-02-28")
+    _short(tmp, "reference", "das-inhouse-48h.toml", "2025-02-28")
+    sweep = tmp / "sweep.toml"
+    sweep.write_text('base = "base.toml"\nreference = "reference.toml"\nreplications = 2\n'
+                     'seed = 3\n[grid]\n"outsourcing.price.per_contact" = [20.0, 60.0, 100.0]\n'
+                     '"outsourcing.defect_rate" = [0.0, 0.3]\n[breakeven]\n'
+                     'parameter = "outsourcing.price.per_contact"\n', encoding="utf-8")
+    out = tmp / "out"
+    result = runner.invoke(app, ["sweep", str(sweep), "--workers", "2", "--out", str(out),
+                                 "--report"])
+    assert result.exit_code == 0, result.output
+    write_report(out, "fr")
+    return out
+
+
+def test_report_is_one_self_contained_file_with_plotly_embedded_once(comparison: Path) -> None:
+    page = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    assert page.count("<script type=\"text/javascript\">") == 1  # plotly.js, once
+    assert re.search(r"<script[^>]+src=", page) is None  # no script loaded from elsewhere
+    assert re.search(r"<link[^>]+href=", page) is None  # no stylesheet either
+    assert (comparison / "report.html").exists()
+
+
+def test_report_sections_come_in_the_order_a_reader_needs(comparison: Path) -> None:
+    page = (comparison / "report.en.html").read_text(encoding="utf-8")
+    positions = [page.index(f"id='{section}'") for section in
+                 ("findings", "kpis", "charts", "assumptions", "provenance")]
+    assert positions == sorted(positions)
+
+
+def test_french_report_speaks_french_with_french_numbers_and_dates(comparison: Path) -> None:
+    page = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in page
+    for words in ("Ce que dit la simulation", "Rappels dans les délais", "Coût total",
+                  "Sur quoi repose la réponse", "hypothèse", "Comment reproduire ces chiffres",
+                  "lundi 6 janvier 2025"):
+        assert words in page, words
+    for english in ("What the simulation says", "Callbacks on time", "Total cost"):
+        assert english not in page, english
+    assert re.search(r"\d,\d\u00a0%", page)  # 95,8 % with a decimal comma and a space
+    assert re.search(r"\d\u202f\d{3}\u00a0€", page)  # 1 993 936 €
+
+
+def test_english_report_speaks_english(comparison: Path) -> None:
+    page = (comparison / "report.en.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    for words in ("What the simulation says", "Callbacks on time", "Monday 6 January 2025"):
+        assert words in page, words
+    assert "Ce que dit la simulation" not in page
+
+
+def test_headline_says_which_option_keeps_the_promise_and_what_it_costs(comparison: Path) -> None:
+    results = load_results(comparison)
+    page, figures = build(results, "fr")
+    findings = page[page.index("id='findings'"):page.index("id='kpis'")]
+    assert "tient la promesse" in findings or "met la promesse en danger" in findings
+    assert "coûte" in findings and "€" in findings
+    assert "hypothèses" in findings  # what the answer rests on
+    assert len(figures) >= 5
+
+
+def test_report_of_a_sweep_draws_the_curves_and_the_break_even(sweep: Path) -> None:
+    results = load_results(sweep)
+    page, figures = build(results, "en")
+    assert len(figures) == 2
+    assert "breaks even" in page or "never breaks even" in page
+
+
+def test_report_of_a_folder_that_is_not_a_result_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "manifest.json" in result.output
+
+
+def _open_in_chromium(page: Path, screenshot: Path, profile: Path) -> str:
+    """The DOM after the page ran its scripts, and a screenshot of it."""
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=15000",
+             "--hide-scrollbars"]
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    subprocess.run([*flags, "--window-size=1280,2400", f"--screenshot={screenshot}",
+                    page.as_uri()], capture_output=True, timeout=120, check=True)
+    return dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_report_renders_every_chart_without_javascript_error_in_chromium(
+        comparison: Path, sweep: Path, tmp_path: Path, lang: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, folder in (("comparison", comparison), ("sweep", sweep)):
+        shot = SCREENSHOTS / f"{name}.{lang}.png"
+        dom = _open_in_chromium(folder / f"report.{lang}.html", shot, tmp_path / name)
+        check = re.search(r'<div id="self-check"[^>]*>', dom)
+        assert check, "the report's self-check did not run"
+        attributes = dict(re.findall(r'data-(\w+)="(\d+)"', check.group(0)))
+        assert attributes["errors"] == "0", dom[dom.index('id="self-check"'):][:2000]
+        assert int(attributes["charts"]) >= 2
+        assert attributes["rendered"] == attributes["charts"], attributes
+        assert shot.exists() and shot.stat().st_size > 50_000
+        if lang == "fr":
+            assert "Rappels dans les délais" in dom or "Coût total" in dom
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+def test_png_export_writes_each_chart(comparison: Path) -> None:
+    pytest.importorskip("kaleido", reason="PNG export is the optional png extra")
+    result = runner.invoke(app, ["report", str(comparison), "--lang", "en", "--png"])
+    assert result.exit_code == 0, result.output
+    pngs = sorted((comparison / "charts").glob("*.en.png"))
+    assert len(pngs) >= 5
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
