@@ -18,6 +18,7 @@ import pandas as pd
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_\-]+)\s*=\s*(.*)$')
+_ARRAY = re.compile(r"^(.*?)\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def read_file(path: Path) -> list[Entry]:
         note = " ".join(notes) if notes else " ".join(block)
         key = match.group(1).strip('"')
         path_ = f"{table}.{key}" if table else key
-        if key not in ("name", "title", "description", "extends", "unset"):
+        if key not in ("name", "title", "title_fr", "description", "extends", "unset"):
             entries.append(Entry(path_, value, _kind(note, value), note, path.name))
         block = []
         i += 1
@@ -130,10 +131,15 @@ def register(path: str | Path) -> pd.DataFrame:
     merged: dict[str, Entry] = {}
     for file in reversed(chain):  # parents first, children override
         own = read_file(file)
-        tables = {e.path.rsplit(".", 1)[0] for e in own if "[" in e.path.split(".")[0]}
-        for arrays in {t.split("[")[0] for t in tables}:
-            # an array of tables in the child replaces the parent's whole array
-            for key in [k for k in merged if k.startswith(f"{arrays}[")]:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        unset = data.get("unset", [])
+        for dotted in unset if isinstance(unset, list) else [unset]:
+            for key in [k for k in merged if k == dotted or k.startswith(f"{dotted}.")
+                        or k.startswith(f"{dotted}[")]:
+                del merged[key]
+        arrays = {m.group(1) for e in own if (m := _ARRAY.match(e.path))}
+        for array in arrays:  # an array of tables in the child replaces the parent's
+            for key in [k for k in merged if k.startswith(f"{array}[")]:
                 del merged[key]
         merged.update({e.path: e for e in own})
     return pd.DataFrame([e.__dict__ for e in merged.values()],

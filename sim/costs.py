@@ -72,7 +72,8 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
     provider = scenario.outsourcing
     assert provider is not None
     price = provider.price
-    handled = measured[measured["team"] == PROVIDER]
+    handled = measured[(measured["team"] == PROVIDER)
+                       & (measured["outcome"].astype(str) != "deflected")]
     hours = window[window["team"] == PROVIDER]
     hour_minutes = (hours["date"] - pd.Timestamp(scenario.horizon.start)) / pd.Timedelta(
         minutes=1)
@@ -85,7 +86,7 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
                      + hours.loc[in_month, "overtime_hours"].sum())
         invoice = price.per_contact * contacts + price.per_hour * paid
         total += max(invoice, price.minimum_monthly * float(span["covered"]))
-    late = handled[handled["owed_min"].notna()]
+    late = handled[handled["owed_min"].notna() & handled["handed_back_min"].isna()]
     late = late[~(late["reached_min"] <= late["deadline_min"])
                 & ((late["deadline_min"] < scenario.horizon.days * DAY)
                    | late["reached_min"].notna())]

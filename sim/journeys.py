@@ -80,6 +80,7 @@ class TeamPort(Protocol):
 
     name: str
     is_provider: bool
+    research_minutes: list[float] | None
     line: CallPort | None
     callbacks: CallbackPort | None
     research: TaskPort | None
@@ -299,10 +300,10 @@ class Journeys:
 
     def start_research(self, contact: int, now: float) -> None:
         """An advisor will research the answer, then call the member back."""
-        research = self.team("research", contact).research
-        assert research is not None
+        team = self.team("research", contact)
+        assert team.research is not None and team.research_minutes is not None
         self.begin(contact, RESEARCH_STEP, now)
-        research.add(contact, float(self.contacts.research[contact]), self._researched)
+        team.research.add(contact, team.research_minutes[contact], self._researched)
 
     def _researched(self, contact: int) -> None:
         self.end(contact, RESEARCH_STEP, self.env.now)

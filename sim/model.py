@@ -183,8 +183,8 @@ def _contacts_table(scenario: Scenario, contacts: Contacts, journeys: Journeys,
     frame["wrong_answer_min"] = _times(quality.wrong if quality else {}, n)
     frame["remediated_min"] = _times(quality.remediated if quality else {}, n)
     frame["handed_back_min"] = _times(quality.handed_back if quality else {}, n)
-    frame["handoff_work_min"] = np.where(frame["handed_back_min"].notna(), contacts.handoff_work,
-                                         0.0)
+    frame["handoff_work_min"] = np.nan_to_num(
+        _times(quality.handoff_minutes if quality else {}, n), nan=0.0)
     return frame
 
 

@@ -73,6 +73,7 @@ class ProviderQuality:
         self.wrong: dict[int, float] = {}  # contact -> when the wrong answer was given
         self.remediated: dict[int, float] = {}
         self.handed_back: dict[int, float] = {}
+        self.handoff_minutes: dict[int, float] = {}  # in-house work taking contacts back
 
     # -- wrong answers -----------------------------------------------------------------------
     def answered(self, contact: int, at: float) -> bool:
@@ -104,10 +105,9 @@ class ProviderQuality:
     def hand_back(self, contact: int, now: float) -> None:
         """The provider passes the contact back: in-house calls the member back later."""
         journeys = self.journeys
-        self.handed_back[contact] = now
+        self._hand_over(contact, now)
         if not journeys.callback_mode:
             journeys.owe_callback(contact, now)
-        journeys.begin(contact, HANDOFF_STEP, now)
         self.env.at(now + self.handoff[contact], Due(self._taken_back, contact))
 
     def _taken_back(self, event: Any) -> None:
@@ -123,9 +123,16 @@ class ProviderQuality:
     def file_handoff(self, contact: int, now: float) -> None:
         """An outsourced call led to a file kept in-house: it arrives after the hand-off
         delay and costs the in-house team `handoff_work` more."""
-        self.handed_back.setdefault(contact, now)
-        self.journeys.begin(contact, HANDOFF_STEP, now)
+        self._hand_over(contact, now)
         self.env.at(now + self.handoff[contact], Due(self._file_in, contact))
+
+    def _hand_over(self, contact: int, now: float) -> None:
+        """Count the hand-over and its in-house work; one hand-off step per contact."""
+        if contact not in self.handed_back:
+            self.handed_back[contact] = now
+            self.journeys.begin(contact, HANDOFF_STEP, now)
+        self.handoff_minutes[contact] = (self.handoff_minutes.get(contact, 0.0)
+                                         + self.handoff_work[contact])
 
     def _file_in(self, event: Any) -> None:
         contact = event._value

@@ -40,6 +40,7 @@ class Team:
     name: str
     is_provider: bool
     does: frozenset[str]
+    research_minutes: list[float] | None = None  # at this team's speed
     line: InboundLine | None = None
     callbacks: CallbackDesk | None = None
     research: TaskQueue | None = None
@@ -61,18 +62,6 @@ def team_names(scenario: Scenario) -> list[str]:
     if scenario.outsourcing is not None:
         names.append(PROVIDER)
     return names
-
-
-def work_needed(scenario: Scenario) -> set[str]:
-    """Kinds of work the scenario can create, remediation of the provider's errors included."""
-    kinds = scenario.work_kinds()
-    provider = scenario.outsourcing
-    if provider is not None and (provider.defect_rate > 0 or (provider.initial_defect_rate
-                                                              or 0) > 0):
-        kinds.add("remediation")
-    if provider is not None and provider.first_contact_resolution < 1:
-        kinds |= {"callbacks"}
-    return kinds
 
 
 def _does(scenario: Scenario, name: str) -> frozenset[str]:
@@ -135,7 +124,7 @@ def build_teams(env: Environment, scenario: Scenario, calendar: Calendar, contac
                 pool: AdvisorPool, journeys: Journeys, recorder: Recorder) -> list[Team]:
     """Every team with its queues, wired into the pool in the order of `staff.priorities`."""
     names = pool.teams
-    needed = work_needed(scenario)
+    needed = scenario.work_kinds()
     teams = [Team(i, name, name == PROVIDER, _does(scenario, name) & needed)
              for i, name in enumerate(names)]
     reserved = names.index(RESERVED) if RESERVED in names else None
@@ -157,6 +146,7 @@ def build_teams(env: Environment, scenario: Scenario, calendar: Calendar, contac
                                           journeys, served_by, team.is_provider)
         if "research" in team.does:
             team.research = TaskQueue(pool, RESEARCH, served_by)
+            team.research_minutes = own.research.tolist()
         if "files" in team.does and scenario.files is not None:
             closes = _file_answers(scenario, contacts)
             team.files = FileDesk(env, scenario.files, own, calendar, pool, journeys, closes,

@@ -257,6 +257,11 @@ class Scenario(Section):
                 issues.append(("outsourcing.start", "is outside the horizon"))
         if self.ai is not None:
             known("ai.deflect_case_types", self.ai.deflect_case_types, cases, "case type")
+        if self.staff.groups:
+            done = {kind for group in self.staff.groups for kind in group.work}
+            for kind in sorted(self.work_kinds() - done):
+                issues.append(("staff.groups", f"no group does {kind!r}, which this scenario "
+                                               "creates"))
         if self.staff.groups and self.callbacks.reserved_advisors:
             issues.append(("callbacks.reserved_advisors", "with [[staff.groups]], give a group "
                                                           "the callbacks work instead"))
@@ -275,6 +280,12 @@ class Scenario(Section):
             kinds.add("research")
         if self.files is not None:
             kinds.add("files")
+        provider = self.outsourcing
+        if provider is not None and provider.first_contact_resolution < 1:
+            kinds.add("callbacks")  # contacts handed back are called back in-house
+        if provider is not None and (provider.defect_rate > 0
+                                     or (provider.initial_defect_rate or 0) > 0):
+            kinds.add("remediation")
         return kinds
 
     def case_type(self, name: str) -> CaseType:
