@@ -37,7 +37,7 @@ from sim.report import NotAResult, PngUnavailable, write_report
 from sim.runner import ReplicationError, run
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.units import minutes, parse_duration
-from sim.staffing import parse_target, search
+from sim.staffing import parse_target, plateaued, search
 from sim.store import ResultStore
 from sim.sweep import load_sweep, run_sweep
 
@@ -292,7 +292,13 @@ def staff_command(
     table = staffing_table(result, confidence)
     out.print(table)
     if result.chosen is None:
+        stuck = plateaued(result)
         err.print("[red]No staffing level tried meets every target.[/]")
+        for kpi in stuck:
+            values = [float(e.kpis[kpi].mean()) for e in result.evaluations[-2:]]
+            err.print(f"  {kpi} stays at {values[-1]:.4g} however many advisors: something "
+                      "other than advisors limits it (response times of experts or regional "
+                      "offices, reachability, deadlines).", highlight=False)
         raise typer.Exit(FAILED)
     out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
               f"[/]. Written to [bold]{folder / 'staffing.csv'}[/]")

@@ -210,15 +210,20 @@ def _search_count(evaluate: Callable[[Level], Evaluation], start: int, cap: int)
         low = max(high - step, 0)  # not met (or nothing below)
     else:
         low, step = start, 1
+        previous = evaluate((start,))
         while True:
             if low + step > cap:
                 if not evaluate((cap,)).met:
                     return None
                 high = cap
                 break
-            if evaluate((low + step,)).met:
+            current = evaluate((low + step,))
+            if current.met:
                 high = low + step
                 break
+            if step >= 4 and not _improving(previous, current):
+                return None  # more advisors no longer help: something else limits a target
+            previous = current
             low, step = low + step, step * 2
     while high - low > 1:
         middle = (low + high) // 2
@@ -227,6 +232,27 @@ def _search_count(evaluate: Callable[[Level], Evaluation], start: int, cap: int)
         else:
             low = middle
     return (high,)
+
+
+PLATEAU = 0.01
+"""A target's margin must gain at least this share of its gap per doubling to be improving."""
+
+
+def _improving(before: Evaluation, after: Evaluation) -> bool:
+    """Whether adding advisors still brings an unmet target closer (by a share of its gap)."""
+    for kpi, margin in after.margins.items():
+        if margin < 0 and margin - before.margins.get(kpi, -math.inf) > PLATEAU * -margin:
+            return True
+    return False
+
+
+def plateaued(result: StaffingResult) -> list[str]:
+    """Targets not met at the most advisors tried, and not improving any more."""
+    if result.chosen is not None or len(result.evaluations) < 2:
+        return []
+    last, before = result.evaluations[-1], result.evaluations[-2]
+    return [kpi for kpi, margin in last.margins.items()
+            if margin < 0 and margin - before.margins.get(kpi, -math.inf) <= PLATEAU * -margin]
 
 
 def _search_shifts(evaluate: Callable[[Level], Evaluation], start: Level,

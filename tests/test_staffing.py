@@ -115,14 +115,26 @@ def test_shift_search_returns_a_level_per_shift_that_no_single_removal_keeps_met
 
 
 def fake(answer: int, calls: list[int]) -> object:
-    """An evaluation that meets the target from `answer` advisors up."""
+    """An evaluation that meets the target from `answer` advisors up, its margin improving
+    steadily with each advisor (as a real KPI does)."""
 
     def evaluate(level: tuple[int, ...]) -> Evaluation:
         calls.append(level[0])
-        met = level[0] >= answer
-        return Evaluation(level, pd.DataFrame(), met, {"kpi": 1.0 if met else -1.0})
+        margin = float(level[0] - answer)
+        return Evaluation(level, pd.DataFrame(), margin >= 0, {"kpi": margin})
 
     return evaluate
+
+
+def test_search_stops_when_more_advisors_no_longer_bring_a_target_closer() -> None:
+    calls: list[int] = []
+
+    def evaluate(level: tuple[int, ...]) -> Evaluation:
+        calls.append(level[0])  # a target limited by something else: never closer
+        return Evaluation(level, pd.DataFrame(), False, {"kpi": -0.01})
+
+    assert _search_count(evaluate, 10, 5000) is None
+    assert max(calls) < 40, calls  # it did not gallop to the cap
 
 
 @pytest.mark.parametrize("answer", [1, 2, 3, 7, 14, 50])
