@@ -10,16 +10,31 @@ The map of the package (one module per domain concept):
 - `distributions` drawing durations by inverse transform
 - `arrivals`      non-homogeneous Poisson arrivals per source
 - `contacts`      members and every attribute drawn at creation
-- `roster`        shifts, absences and meetings: when each advisor is on the lines
-- `advisors`      the advisor pool and what a free advisor does next
-- `calls`         inbound calls: queue, patience, retrials, closed lines
+- `roster`        shifts, rota, absences, meetings, teams: when each advisor is on the lines
+- `events`        SimPy as an event calendar (bare events, scheduling at exact times)
+- `advisors`      the advisor pool: teams, priorities, what a free advisor does next
+- `teams`         who does which work in which queues; routing each contact's work
+- `calls`         inbound calls: queue, patience, retrials, closed lines, overflow
+- `journeys`      member journeys after the first contact; steps; self-service
+- `callbacks`     callbacks owed within a deadline, attempts, reachability
+- `escalation`    the expert network and regional offices
+- `files`         back-office files, document requests
+- `provider`      a subcontractor: speed, wrong answers remediated in-house, hand-offs
 - `records`       the tidy record tables a replication leaves behind
 - `model`         one replication: (scenario, seed, replication) -> tables
-- `kpis`          KPIs as pandas functions of the tables
-- `runner`        replications in parallel, summaries with confidence intervals
-- `outputs`       atomic writes, provenance
+- `kpis`, `costs` KPIs and money as pandas functions of the tables
+- `replication`   one replication simulated and measured (the unit of work)
+- `store`         finished replications kept on disk, so long work resumes
+- `execution`     replications in this process, local processes or a Dask cluster
+- `runner`        a scenario's replications, summaries with confidence intervals
+- `compare`       options on the same members, paired differences, precision
+- `sweep`         grids of variants, resumable, with a reference and a break-even
+- `staffing`      the fewest advisors meeting targets with confidence
+- `assumptions`   the register of what each number of a scenario rests on
+- `outputs`       atomic writes, French-Excel CSV, provenance
 - `analytic`      our own exact Erlang B, C and A formulas
-- `cli`           the `helpline` command
+- `i18n`, `charts`, `report`   the self-contained HTML evidence pack, in French or English
+- `console`, `cli` the `helpline` command and what it prints
 
 Python API::
 
