@@ -63,7 +63,8 @@ class InboundLine:
         n = len(contacts)
         self.arrived: list[float] = contacts.arrived.tolist()
         self.talk: list[float] = contacts.talk.tolist()
-        self.work_minutes: list[float] = (contacts.talk + contacts.wrap_up).tolist()
+        self.work_array = contacts.talk + contacts.wrap_up  # for the tables, once it is over
+        self.work_minutes: list[float] = self.work_array.tolist()
         # per attempt, flattened: attempt j of contact k is at k * max_attempts + j
         self.max_attempts = contacts.patience.shape[1]
         self.patience: list[float] = contacts.patience.ravel().tolist()

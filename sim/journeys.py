@@ -160,8 +160,25 @@ class Journeys:
         self._last = len(self.arrived)
         if backlog:
             self.env.at(0.0, Due(self._take_up_backlog, backlog))
+        # the common case gets the short path: every new contact a call to one line
+        teams = set(self._call_team[backlog:])
+        if (not any(self.deflected) and len(teams) == 1
+                and all(k == CALL_ARRIVAL for k in self.arrival_kind[backlog:])):
+            self._ring = self._rings[teams.pop()]
+            self._next = self._call
+        else:
+            self._next = self._arrive
         if backlog < self._last:
-            self.env.at(self.arrived[backlog], Due(self._arrive, backlog))
+            self.env.at(self.arrived[backlog], Due(self._next, backlog))
+
+    def _call(self, event: Any) -> None:
+        """An arrival when every contact is a call to the same line (`_arrive`, shortened)."""
+        contact = event._value
+        arrived = self.arrived
+        nxt = contact + 1
+        if nxt < self._last:
+            self.env.at(arrived[nxt], Due(self._call, nxt))
+        self._ring(contact, 0, arrived[contact])  # type: ignore[misc]
 
     def _take_up_backlog(self, event: Any) -> None:
         for contact in range(event._value):

@@ -142,7 +142,7 @@ def _call_minutes(calls: pd.DataFrame, teams: list[Team], pool: AdvisorPool) -> 
         line = t.line
         if line is not None:
             mask = team == t.index
-            minutes[mask] = np.asarray(line.work_minutes)[contact[mask]]
+            minutes[mask] = line.work_array[contact[mask]]
     return minutes
 
 
