@@ -34,6 +34,13 @@ class Option:
     threshold_min: float
 
 
+def _band(x: pd.Series, low: pd.Series, high: pd.Series, colour: int) -> go.Scatter:
+    """A shaded 95 % band between `low` and `high` along `x`."""
+    return go.Scatter(x=list(x) + list(x)[::-1], y=list(high) + list(low)[::-1], fill="toself",
+                      fillcolor=FILL[colour % 6], line={"width": 0}, hoverinfo="skip",
+                      mode="lines", showlegend=False)
+
+
 def _layout(fig: go.Figure, words: Words, title: str, **axes: Any) -> go.Figure:
     fig.update_layout(title=title, separators=words.separators(), template="plotly_white",
                       height=420, margin={"l": 60, "r": 20, "t": 60, "b": 50},
@@ -81,8 +88,7 @@ def daily_backlog(options: list[Option], words: Words) -> go.Figure | None:
                                  line={"color": PALETTE[i % 6]}))
         if per_day["callbacks_overdue"].sum() > 0:
             fig.add_trace(go.Scatter(x=dates, y=per_day["callbacks_overdue"],
-                                     name=f"{option.name} · {words.label('callback_on_time_rate')}"
-                                          f" ({words.t('deadline')} −)",
+                                     name=f"{option.name} · {words.t('overdue')}",
                                      line={"color": PALETTE[i % 6], "dash": "dot"}))
     if not fig.data:
         return None
@@ -208,11 +214,8 @@ def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> g
         name = ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)) or x
         for k, kpi in enumerate(kpis):
             row, col = k // 2 + 1, k % 2 + 1
-            fig.add_trace(go.Scatter(
-                x=list(frame[x]) + list(frame[x])[::-1],
-                y=list(frame[f"{kpi}_ci_high"]) + list(frame[f"{kpi}_ci_low"])[::-1],
-                fill="toself", fillcolor=FILL[c % 6], line={"width": 0}, hoverinfo="skip",
-                mode="lines", showlegend=False), row=row, col=col)
+            fig.add_trace(_band(frame[x], frame[f"{kpi}_ci_low"], frame[f"{kpi}_ci_high"], c),
+                          row=row, col=col)
             fig.add_trace(go.Scatter(x=frame[x], y=frame[f"{kpi}_mean"], name=name,
                                      line={"color": PALETTE[c % 6]}, showlegend=k == 0,
                                      mode="lines+markers"), row=row, col=col)
@@ -239,11 +242,8 @@ def breakeven_curve(points: pd.DataFrame, breakeven: pd.DataFrame, parameter: st
         frame = frame.sort_values(parameter)
         values = key if isinstance(key, tuple) else (key,)
         name = ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)) or kpi
-        fig.add_trace(go.Scatter(
-            x=list(frame[parameter]) + list(frame[parameter])[::-1],
-            y=list(frame[f"{kpi}_diff_ci_high"]) + list(frame[f"{kpi}_diff_ci_low"])[::-1],
-            fill="toself", fillcolor=FILL[c % 6], line={"width": 0}, hoverinfo="skip",
-            mode="lines", showlegend=False))
+        fig.add_trace(_band(frame[parameter], frame[f"{kpi}_diff_ci_low"],
+                            frame[f"{kpi}_diff_ci_high"], c))
         fig.add_trace(go.Scatter(x=frame[parameter], y=frame[column], name=name,
                                  mode="lines+markers", line={"color": PALETTE[c % 6]}))
     crossing = f"{parameter} at break-even"

@@ -97,6 +97,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "daily_backlog": ("Work waiting at the end of each day", "Travail en attente chaque soir"),
     "date": ("Date", "Date"),
     "items_waiting": ("Items waiting", "Éléments en attente"),
+    "overdue": ("callbacks past their deadline", "rappels en retard"),
     "occupancy_per_advisor": ("Occupancy of each advisor", "Occupation de chaque conseiller"),
     "advisor": ("Advisor", "Conseiller"),
     "by_hour": ("Service by hour of the day", "Service selon l'heure de la journée"),
