@@ -30,6 +30,7 @@ from sim.console import (
     staffing_table,
     summary_table,
 )
+from sim.execution import SchedulerError
 from sim.glossary import KPIS
 from sim.i18n import Lang
 from sim.outputs import write_csv
@@ -113,6 +114,8 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr (when it is a terminal); yields `update(done, total)`."""
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=err, transient=False, disable=not err.is_terminal)
+    if not err.is_terminal:
+        err.print(f"{label}: running...", markup=False, highlight=False)
     with bar:
         task = bar.add_task(label, total=None)
 
@@ -122,17 +125,29 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+INTERRUPTED = 130
+
+
 @contextmanager
 def _failures() -> Iterator[None]:
-    """A replication that crashed: say which, keep what finished, exit 1."""
+    """A replication that crashed, a Ctrl-C, an unreachable cluster: say so plainly, keep what
+    finished, and exit with a code that tells which."""
     try:
         yield
     except ReplicationError as exc:
-        err.print(f"[bold red]A replication failed[/] (finished replications are kept; run "
-                  f"the same command again to retry):\n{exc}", markup=True, highlight=False)
+        err.print("A replication failed (finished replications are kept; run the same command "
+                  f"again to retry):\n{exc}", markup=False, highlight=False, style="red")
         raise typer.Exit(FAILED) from None
+    except SchedulerError as exc:
+        err.print(str(exc), markup=False, highlight=False, style="red")
+        raise typer.Exit(FAILED) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted. The replications already finished are kept in the output "
+                  "folder's .store: run the same command again to continue from there.",
+                  markup=False, highlight=False, style="yellow")
+        raise typer.Exit(INTERRUPTED) from None
     except ValueError as exc:
-        err.print(f"[bold red]{exc}[/]", highlight=False)
+        err.print(str(exc), markup=False, highlight=False, style="red")
         raise typer.Exit(BAD_INPUT) from None
 
 
@@ -161,6 +176,10 @@ def run_command(
     out.print(summary_table(result, f"{loaded.title or loaded.name} — "
                                     f"{len(result.replications)} replications, "
                                     f"seed {result.seed}"))
+    if result.manifest.get("replications_reused"):
+        out.print(f"{result.manifest['replications_reused']} replications reused from an "
+                  f"earlier run, {result.manifest['replications_computed']} computed "
+                  "(--fresh recomputes them all).")
     out.print(f"Results written to [bold]{folder}[/]")
     if report:
         _write_report(folder, lang)

@@ -10,10 +10,12 @@ does not stop the others. Because every replication's randomness is keyed by
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
@@ -22,6 +24,10 @@ from typing import Any
 from sim.replication import ReplicationResult, replicate
 from sim.scenario import Scenario
 from sim.store import ResultStore, result_key
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler cannot be used (not installed, not reachable)."""
 
 
 @dataclass(frozen=True)
@@ -118,13 +124,31 @@ def _backend(tasks: list[Task], workers: int | None, scheduler: Any) -> Iterator
             result, error = _guarded(task)
             yield Outcome(task, result, error)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                             mp_context=_context()) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_context(),
+                               initializer=_ignore_interrupts)
+    try:
         futures: dict[Future[tuple[ReplicationResult | None, str | None]], Task] = {
             pool.submit(_guarded, task): task for task in tasks}
         for future in as_completed(futures):
             result, error = future.result()
             yield Outcome(futures[future], result, error)
+    except BrokenProcessPool:
+        raise RuntimeError(
+            "the worker processes could not start. In a script, call sim.run (or compare, "
+            "sweep, search) under `if __name__ == \"__main__\":` so that the workers can "
+            "import it safely, or pass workers=1.") from None
+    except KeyboardInterrupt:
+        # Ctrl-C: what is finished is already stored; the work in hand is dropped at once
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which decides what to keep."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
@@ -133,9 +157,17 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - depends on the extra
-        raise RuntimeError("a Dask scheduler needs the dask extra: "
-                           "pip install 'helpline-sim[dask]'") from None
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        raise SchedulerError("a Dask scheduler needs the dask extra: in the project folder, "
+                             "pip install -e \".[dask]\"") from None
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        try:
+            client = Client(scheduler, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}. Is "
+                                 "it running (dask scheduler), and is the address right?"
+                                 ) from None
     try:
         futures = {client.submit(_guarded, task, pure=False): task for task in tasks}
         for future in dask_completed(list(futures)):

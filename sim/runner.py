@@ -108,25 +108,33 @@ def run(
     if n < 1:
         raise ValueError(f"replications must be at least 1, got {n}")
     started, clock = datetime.now(UTC), time.perf_counter()
+    counts: dict[str, int] = {}
     results = run_replications(scenario, seed, range(n), workers=workers, progress=progress,
-                               store=store, scheduler=scheduler)
+                               store=store, scheduler=scheduler, counts=counts)
     return assemble(scenario, seed, results, {
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
         "workers": workers or default_workers(),
+        "replications_computed": counts.get("computed", 0),
+        "replications_reused": counts.get("reused", 0),
     })
 
 
 def run_replications(scenario: Scenario, seed: int, replications: Iterable[int], *,
                      workers: int | None = None, progress: Progress | None = None,
                      store: ResultStore | None = None, scheduler: Any = None,
-                     detail: bool = True) -> list[ReplicationResult]:
+                     detail: bool = True, counts: dict[str, int] | None = None
+                     ) -> list[ReplicationResult]:
     """The given replications of one scenario, in order; raises ReplicationError if one
-    failed (after every other has finished and been stored)."""
+    failed (after every other has finished and been stored). `counts` receives how many were
+    computed and how many reused from the store."""
     tasks = [Task(scenario, seed, r, detail=detail) for r in replications]
     results, errors = [], []
+    counts = {} if counts is None else counts
     for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
                            version=source_digest(), progress=progress):
+        key = "reused" if outcome.from_store else "computed"
+        counts[key] = counts.get(key, 0) + 1
         if outcome.result is not None:
             results.append(outcome.result)
         else:
