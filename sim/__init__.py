@@ -33,10 +33,12 @@ The map of the package (one module per domain concept):
 - `assumptions`   the register of what each number of a scenario rests on
 - `outputs`       atomic writes, French-Excel CSV, provenance
 - `analytic`      our own exact Erlang B, C and A formulas
+- `results`       a results folder read back (run, comparison or sweep)
+- `findings`      the verdict and findings in plain words, from those tables
 - `i18n`, `charts`, `report`   the self-contained HTML evidence pack, in French or English
 - `console`, `cli` the `helpline` command and what it prints
 
-Python API::
+Python API (in a script, under `if __name__ == "__main__":`, as worker processes import it)::
 
     import sim
     scenario = sim.load_scenario("scenarios/rac-pilot-2012.toml")

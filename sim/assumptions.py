@@ -110,7 +110,9 @@ def read_file(path: Path) -> list[Entry]:
         note = " ".join(notes) if notes else " ".join(block)
         key = match.group(1).strip('"')
         path_ = f"{table}.{key}" if table else key
-        if key not in ("name", "title", "title_fr", "description", "extends", "unset"):
+        if (table != "references"  # citation tags name documents, they are not values
+                and key not in ("name", "title", "title_fr", "description", "description_fr",
+                                "extends", "unset")):
             entries.append(Entry(path_, value, _kind(note, value), note, path.name))
         block = []
         i += 1

@@ -49,28 +49,33 @@ def _layout(fig: go.Figure, words: Words, title: str, **axes: Any) -> go.Figure:
 
 
 def callback_times(options: list[Option], words: Words) -> go.Figure | None:
-    """Share of members called back within x hours of their request, against the deadline."""
+    """Share of members called back by x hours before (negative) or after each member's own
+    deadline: the curve's height at 0 is the on-time rate, whatever clock the deadline uses."""
     fig = go.Figure()
-    deadlines = []
     for i, option in enumerate(options):
         owed = option.contacts[option.contacts["owed_min"].notna()]
         if owed.empty:
             continue
-        hours = np.sort(((owed["reached_min"] - owed["arrived_min"]) / 60).dropna().to_numpy())
+        hours = np.sort(((owed["reached_min"] - owed["deadline_min"]) / 60).dropna().to_numpy())
         share = np.arange(1, len(hours) + 1) / len(owed)  # never reached: the curve stays low
         step = max(1, len(hours) // 400)
-        fig.add_trace(go.Scatter(x=hours[::step], y=share[::step], name=option.name,
+        fig.add_trace(go.Scatter(x=hours[::step], y=100 * share[::step], name=option.name,
                                  line={"color": PALETTE[i % 6], "shape": "hv"}))
-        deadlines.append(float(((owed["deadline_min"] - owed["arrived_min"]) / 60).median()))
     if not fig.data:
         return None
-    for deadline in sorted(set(round(d, 1) for d in deadlines)):
-        fig.add_vline(x=deadline, line={"dash": "dash", "color": "#c0392b"},
-                      annotation_text=f"{words.t('deadline')} {words.number(deadline)} h")
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    fig.add_vline(x=0, line={"dash": "dash", "color": "#c0392b"},
+                  annotation_text=words.t("deadline"))
+    _percent_axis(fig, words, (0, 101))
     return _layout(fig, words, words.t("hours_to_callback"),
-                   xaxis_title=words.t("hours_to_callback"),
+                   xaxis_title=words.t("hours_vs_deadline"),
                    yaxis_title=words.t("share_of_members"))
+
+
+def _percent_axis(fig: go.Figure, words: Words, span: tuple[float, float] | None = None,
+                  **where: Any) -> None:
+    """A y axis of percentages (values given as 0-100), written the language's way."""
+    fig.update_yaxes(ticksuffix="\u00a0%" if words.lang == "fr" else "%",
+                     range=list(span) if span else None, **where)
 
 
 def daily_backlog(options: list[Option], words: Words) -> go.Figure | None:
@@ -107,16 +112,19 @@ def occupancy_per_advisor(options: list[Option], words: Words) -> go.Figure | No
         per = days.groupby(["advisor", "team"], observed=True)[["work_hours",
                                                                   "lines_hours"]].sum()
         per = per[per["lines_hours"] > 0].reset_index()
-        fig.add_trace(go.Bar(x=[f"{option.name} · {t} #{a}" for a, t in
-                                zip(per["advisor"], per["team"], strict=True)],
-                             y=per["work_hours"] / per["lines_hours"], name=option.name,
-                             marker_color=PALETTE[i % 6]))
+        for j, (team, rows) in enumerate(per.groupby("team", observed=True, sort=False)):
+            fig.add_trace(go.Bar(
+                x=[f"{option.name} · {team} #{a}" for a in rows["advisor"]],
+                y=100 * rows["work_hours"] / rows["lines_hours"],
+                name=f"{option.name} · {words.t('team')} {team}",
+                marker_color=PALETTE[(i + 2 * j) % 6],
+                marker_pattern_shape="/" if team == "provider" else ""))
     if not fig.data:
         return None
-    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    _percent_axis(fig, words, (0, 100))
     fig.update_xaxes(showticklabels=False)
     return _layout(fig, words, words.t("occupancy_per_advisor"),
-                   xaxis_title=words.t("advisor"), yaxis_title=words.label("occupancy"))
+                   xaxis_title=words.t("advisor"), yaxis_title=words.t("occupancy_axis"))
 
 
 def service_by_hour(options: list[Option], words: Words) -> go.Figure | None:
@@ -139,12 +147,13 @@ def service_by_hour(options: list[Option], words: Words) -> go.Figure | None:
             on_time = owed["reached_min"] <= owed["deadline_min"]
             share = on_time.groupby(hour).mean()
             label = words.label("callback_on_time_rate")
-        fig.add_trace(go.Scatter(x=share.index, y=share.values, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=share.index, y=100 * share.to_numpy(dtype=float),
+                                 mode="lines+markers",
                                  name=f"{option.name} · {label}",
                                  line={"color": PALETTE[i % 6]}))
     if not fig.data:
         return None
-    fig.update_yaxes(tickformat=".1%")
+    _percent_axis(fig, words)
     fig.update_xaxes(dtick=1)
     return _layout(fig, words, words.t("by_hour"), xaxis_title=words.t("hour"))
 
@@ -167,6 +176,7 @@ def cost_breakdown(options: list[Option], words: Words) -> go.Figure | None:
                              name=words.label("cost_total"), marker={"color": "black"},
                              error_y={"type": "data", "array": errors, "visible": True}))
     fig.update_layout(barmode="stack")
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
     return _layout(fig, words, words.t("costs"), yaxis_title=words.t("money"))
 
 
@@ -183,15 +193,16 @@ def equity(options: list[Option], words: Words) -> go.Figure | None:
         if kpi is None:
             continue
         rows = sources[(sources["kpi"] == kpi) & (sources["n"] > 0)]
-        fig.add_trace(go.Scatter(
-            x=rows["value"], y=rows["mean"], mode="markers", name=f"{option.name} · "
-            f"{words.label(kpi)}", marker={"color": PALETTE[i % 6], "size": 10},
+        fig.add_trace(go.Bar(
+            x=rows["value"], y=100 * rows["mean"], name=f"{option.name} · {words.label(kpi)}",
+            marker_color=PALETTE[i % 6],
             error_y={"type": "data", "symmetric": False, "visible": True,
-                     "array": rows["ci_high"] - rows["mean"],
-                     "arrayminus": rows["mean"] - rows["ci_low"]}))
+                     "array": 100 * (rows["ci_high"] - rows["mean"]),
+                     "arrayminus": 100 * (rows["mean"] - rows["ci_low"])}))
     if not fig.data:
         return None
-    fig.update_yaxes(tickformat=".1%")
+    fig.update_layout(barmode="group")
+    _percent_axis(fig, words, (0, 100))
     return _layout(fig, words, words.t("equity"))
 
 
@@ -214,9 +225,11 @@ def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> g
         name = ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)) or x
         for k, kpi in enumerate(kpis):
             row, col = k // 2 + 1, k % 2 + 1
-            fig.add_trace(_band(frame[x], frame[f"{kpi}_ci_low"], frame[f"{kpi}_ci_high"], c),
-                          row=row, col=col)
-            fig.add_trace(go.Scatter(x=frame[x], y=frame[f"{kpi}_mean"], name=name,
+            scale, top = (100.0, 100.0) if KPIS[kpi].unit == "share" else (1.0, np.inf)
+            low = (scale * frame[f"{kpi}_ci_low"]).clip(lower=0.0, upper=top)
+            high = (scale * frame[f"{kpi}_ci_high"]).clip(lower=0.0, upper=top)
+            fig.add_trace(_band(frame[x], low, high, c), row=row, col=col)
+            fig.add_trace(go.Scatter(x=frame[x], y=scale * frame[f"{kpi}_mean"], name=name,
                                      line={"color": PALETTE[c % 6]}, showlegend=k == 0,
                                      mode="lines+markers"), row=row, col=col)
     _layout(fig, words, words.t("sweep"))
@@ -224,7 +237,10 @@ def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> g
     fig.update_xaxes(title_text=x)
     for k, kpi in enumerate(kpis):
         if KPIS[kpi].unit == "share":
-            fig.update_yaxes(tickformat=".1%", row=k // 2 + 1, col=k % 2 + 1)
+            _percent_axis(fig, words, row=k // 2 + 1, col=k % 2 + 1)
+        else:
+            fig.update_yaxes(exponentformat="none", separatethousands=True,
+                             row=k // 2 + 1, col=k % 2 + 1)
     return fig
 
 

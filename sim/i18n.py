@@ -74,9 +74,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "charts": ("Charts", "Graphiques"),
     "assumptions": ("What the answer rests on", "Sur quoi repose la réponse"),
     "provenance": ("How to reproduce these figures", "Comment reproduire ces chiffres"),
+    "options": ("The options compared", "Les options comparées"),
+    "option_file": ("scenario file", "fichier de scénario"),
+    "sources": ("Sources cited", "Sources citées"),
+    "sources_note": (
+        "A value marked as a fact cites one of these documents; every other value is an "
+        "assumption or a setting, listed below with why it was chosen.",
+        "Une valeur marquée comme un fait cite l'un de ces documents ; toute autre valeur est "
+        "une hypothèse ou un réglage, listé ci-dessous avec la raison de son choix."),
     "kpi": ("Indicator", "Indicateur"),
     "target": ("Target", "Objectif"),
-    "met_share": ("Simulated years meeting it", "Années simulées qui l'atteignent"),
+    "met_share": ("Share of the simulations meeting it", "Part des simulations qui l'atteignent"),
+    "met_in": ("met in {share} of the simulations", "atteint dans {share} des simulations"),
     "difference": ("Difference with", "Écart avec"),
     "ci": ("95 % interval", "intervalle à 95 %"),
     "baseline": ("today's option", "l'option actuelle"),
@@ -89,8 +98,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "value": ("Value", "Valeur"),
     "rests_on": ("Rests on", "Repose sur"),
     "why": ("Source or reason", "Source ou raison"),
-    "hours_to_callback": ("Hours from the request to the callback",
-                          "Heures entre la demande et le rappel"),
+    "hours_to_callback": ("Callbacks against each member's deadline",
+                          "Rappels face à l'échéance de chaque adhérent"),
+    "hours_vs_deadline": ("Hours before (−) or after (+) the member's deadline",
+                          "Heures avant (−) ou après (+) l'échéance de l'adhérent"),
+    "occupancy_axis": ("Occupancy (work / time on the lines)",
+                       "Occupation (travail / temps de présence)"),
     "members": ("Members", "Adhérents"),
     "share_of_members": ("Share of members", "Part des adhérents"),
     "deadline": ("deadline", "échéance"),
@@ -102,8 +115,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "advisor": ("Advisor", "Conseiller"),
     "by_hour": ("Service by hour of the day", "Service selon l'heure de la journée"),
     "hour": ("Hour of the day", "Heure de la journée"),
-    "costs": ("What each option costs (a year of the horizon)",
-              "Ce que coûte chaque option (sur l'horizon)"),
+    "costs": ("What each option costs over the simulated period",
+              "Ce que coûte chaque option sur la période simulée"),
     "money": ("Euros", "Euros"),
     "equity": ("Are all members served alike?", "Tous les adhérents sont-ils servis pareil ?"),
     "sweep": ("How the figures change across the options swept",
@@ -125,8 +138,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "against {base_value} with {base}.",
                      "{option} rappelle {value} des adhérents avant l'échéance{target}, contre "
                      "{base_value} avec {base}."),
-    "f_target": ("; the target {target} is met in {share} of simulated years",
-                 " ; l'objectif {target} est atteint dans {share} des années simulées"),
+    "f_target": ("; the target {target} is met in {share} of the simulations",
+                 " ; l'objectif {target} est atteint dans {share} des simulations"),
     "f_calls": ("{value} of calls are answered within {threshold}; {abandon} of callers hang "
                 "up before an advisor answers.",
                 "{value} des appels sont décrochés en moins de {threshold} ; {abandon} des "
@@ -136,11 +149,11 @@ TEXT: dict[str, tuple[str, str]] = {
                    "{option} décroche {value} des appels en moins de {threshold} (contre "
                    "{base_value}) ; {abandon} des appelants raccrochent (contre "
                    "{base_abandon})."),
-    "f_cost": ("It costs {value} over the horizon, {per_contact} per request.",
-               "Elle coûte {value} sur l'horizon, soit {per_contact} par demande."),
-    "f_cost_vs": ("{option} costs {value} over the horizon: {diff} compared with {base} "
+    "f_cost": ("It costs {value} over the simulated period, {per_contact} per request.",
+               "Elle coûte {value} sur la période simulée, soit {per_contact} par demande."),
+    "f_cost_vs": ("{option} costs {value} over the simulated period: {diff} compared with {base} "
                   "(95 % interval {low} to {high}).",
-                  "{option} coûte {value} sur l'horizon : {diff} par rapport à {base} "
+                  "{option} coûte {value} sur la période simulée : {diff} par rapport à {base} "
                   "(intervalle à 95 % de {low} à {high})."),
     "f_rework": ("In-house advisors spend {hours} hours correcting the provider's errors "
                  "({remediations} answers put right) and take back {handoffs} contacts.",
@@ -165,12 +178,13 @@ TEXT: dict[str, tuple[str, str]] = {
                 "figures derived from them and {assumptions} assumptions (listed below).",
                 "Ces chiffres reposent sur {facts} faits tirés des documents sources, {derived} "
                 "chiffres qui en sont déduits et {assumptions} hypothèses (listées plus bas)."),
-    "f_rests_on_option": ("The difference between the options rests above all on these "
-                          "assumptions of {option}: {items}.",
-                          "L'écart entre les options repose avant tout sur ces hypothèses de "
-                          "{option} : {items}."),
-    "f_sweep": ("{points} variants of {base} simulated, {replications} years each.",
-                "{points} variantes de {base} simulées, {replications} années chacune."),
+    "r_promise": ("The promise figures rest on: {items}.",
+                  "Les chiffres de la promesse reposent sur : {items}."),
+    "r_cost": ("The costs rest on: {items}.", "Les coûts reposent sur : {items}."),
+    "r_provider": ("The provider's quality rests on: {items}.",
+                   "La qualité du prestataire repose sur : {items}."),
+    "f_sweep": ("{points} variants of {base} simulated, {replications} times each.",
+                "{points} variantes de {base} simulées, {replications} fois chacune."),
     "f_breakeven": ("Against {reference}, the {kpi} breaks even at {parameter} = {value}"
                     "{where}.",
                     "Face à {reference}, le point mort du {kpi} est atteint pour {parameter} "
@@ -179,38 +193,60 @@ TEXT: dict[str, tuple[str, str]] = {
                        "{where}.",
                        "Face à {reference}, le {kpi} n'atteint pas le point mort sur la plage "
                        "balayée{where}."),
+    "f_breakeven_note": (
+        "Each point of the grid was simulated {replications} times: the band around the curve "
+        "below shows how far the break-even could move.",
+        "Chaque point de la grille a été simulé {replications} fois : la bande autour de la "
+        "courbe ci-dessous montre de combien le point mort pourrait bouger."),
     "horizon": ("Simulated from {start} to {end}", "Simulé du {start} au {end}"),
     "png_missing": (
-        "PNG export needs the png extra and a Chromium: pip install 'helpline-sim[png]' and "
+        "PNG export needs the png extra and a Chromium: pip install -e \".[png]\" and "
         "apt-get install chromium.",
-        "L'export PNG demande l'option png et un Chromium : pip install 'helpline-sim[png]' "
+        "L'export PNG demande l'option png et un Chromium : pip install -e \".[png]\" "
         "et apt-get install chromium."),
     "v_option": ("{option} against {base}: {parts}.", "{option} face à {base} : {parts}."),
-    "v_promise_kept": ("keeps the promise (callbacks on time ≥ {target} in {share} of "
-                       "simulated years)",
-                       "tient la promesse (rappels dans les délais ≥ {target} dans {share} "
-                       "des années simulées)"),
-    "v_promise_risk": ("puts the promise at risk (callbacks on time ≥ {target} in only {share} "
-                       "of simulated years)",
-                       "met la promesse en danger (rappels dans les délais ≥ {target} dans "
-                       "{share} seulement des années simulées)"),
+    "v_promise": ("The promise (at least {target} of members called back within {deadline}): "
+                  "{options}.",
+                  "La promesse (au moins {target} des adhérents rappelés sous {deadline}) : "
+                  "{options}."),
+    "v_kept": ("{option} keeps it ({rate} on time; met in {share} of the simulations)",
+               "{option} la tient ({rate} dans les délais ; atteinte dans {share} des "
+               "simulations)"),
+    "v_at_risk": ("{option} keeps it only sometimes ({rate} on time; met in {share} of the "
+                  "simulations)",
+                  "{option} ne la tient que parfois ({rate} dans les délais ; atteinte dans "
+                  "{share} des simulations)"),
+    "v_broken": ("{option} does not keep it ({rate} on time; met in {share} of the "
+                 "simulations)",
+                 "{option} ne la tient pas ({rate} dans les délais ; atteinte dans {share} "
+                 "des simulations)"),
+    "clock_calendar": ("{hours} hours", "{hours} heures"),
+    "clock_business": ("{hours} hours of open lines", "{hours} heures d'ouverture"),
+    "clock_open_days": ("{hours} hours counted on working days only",
+                        "{hours} heures comptées sur les seuls jours ouvrés"),
     "v_cheaper": ("costs {amount} less", "coûte {amount} de moins"),
     "v_dearer": ("costs {amount} more", "coûte {amount} de plus"),
-    "v_later": ("members wait {hours} hours longer for their answer",
-                "les adhérents attendent leur réponse {hours} heures de plus"),
-    "v_sooner": ("members get their answer {hours} hours sooner",
-                 "les adhérents ont leur réponse {hours} heures plus tôt"),
+    "v_later": ("members wait {hours} hours longer for their answer on average, and one in ten "
+                "waits more than {p90} hours (against {base_p90})",
+                "les adhérents attendent leur réponse {hours} heures de plus en moyenne, et "
+                "un sur dix plus de {p90} heures (contre {base_p90})"),
+    "v_sooner": ("members get their answer {hours} hours sooner on average (one in ten waits "
+                 "more than {p90} hours, against {base_p90})",
+                 "les adhérents ont leur réponse {hours} heures plus tôt en moyenne (un sur "
+                 "dix attend plus de {p90} heures, contre {base_p90})"),
     "v_rework": ("in-house advisors spend {hours} more hours correcting the provider",
                  "les conseillers internes passent {hours} heures de plus à corriger le "
                  "prestataire"),
     "all_options": ("all options", "toutes les options"),
     "notes_on_intervals": (
-        "Each figure is the mean over the simulated years (replications), with the range that "
-        "contains the true mean 95 times in 100. Differences are measured on the same members "
-        "in every option, year by year.",
-        "Chaque chiffre est la moyenne sur les années simulées (réplications), avec la plage "
-        "qui contient la vraie moyenne 95 fois sur 100. Les écarts sont mesurés sur les mêmes "
-        "adhérents dans chaque option, année par année."),
+        "Each figure is the mean over the simulations (replications: the same period simulated "
+        "again with other chance events), with the range that contains the true mean 95 times "
+        "in 100. Differences are measured on the same members in every option, simulation by "
+        "simulation.",
+        "Chaque chiffre est la moyenne sur les simulations (réplications : la même période "
+        "simulée à nouveau avec d'autres aléas), avec la plage qui contient la vraie moyenne "
+        "95 fois sur 100. Les écarts sont mesurés sur les mêmes adhérents dans chaque option, "
+        "simulation par simulation."),
 }
 
 

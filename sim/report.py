@@ -1,9 +1,10 @@
 """The evidence pack: one self-contained HTML file, in French or English, from a results folder.
 
 It reads the tables a run, a comparison or a sweep wrote (never the model) and puts, in this
-order: the findings in plain words, generated from the results; the key figures with their
-intervals, paired differences and targets; the charts; the assumptions register (what each
-number rests on); and the provenance needed to reproduce every figure. plotly.js is embedded
+order: the findings in plain words (`sim.findings`); what each option is; the key figures with
+their intervals, paired differences and targets; the charts; the sources cited and the
+assumptions register (what each number rests on); and the provenance needed to reproduce every
+figure. The tables are read back by `sim.results`. plotly.js is embedded
 once, so the file opens offline on any laptop. A small script records JavaScript errors and
 rendered charts in `#self-check`, which the browser test reads.
 """
@@ -11,10 +12,7 @@ rendered charts in `#self-check`, which the browser test reads.
 from __future__ import annotations
 
 import html
-import json
 import math
-import tomllib
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,274 +22,21 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from sim import charts
+from sim.findings import (
+    comparison_row,
+    findings,
+    mean,
+    met_share,
+    title,
+    translate_note,
+    verdict,
+)
 from sim.glossary import KPIS
 from sim.i18n import Lang, Words
 from sim.outputs import write_text
-from sim.scenario import Scenario, Target, validate
+from sim.results import NotAResult, Results, RunData, load_results
 
-
-class NotAResult(ValueError):
-    """The folder holds no result helpline-sim wrote."""
-
-
-@dataclass
-class RunData:
-    """One option's result folder."""
-
-    folder: Path
-    scenario: Scenario
-    manifest: dict[str, Any]
-    replications: pd.DataFrame
-    summary: pd.DataFrame
-    option: charts.Option
-    assumptions: pd.DataFrame
-
-
-@dataclass
-class Results:
-    """A results folder: a run, a comparison, or a sweep."""
-
-    kind: str
-    folder: Path
-    manifest: dict[str, Any]
-    runs: list[RunData] = field(default_factory=list)
-    comparison: pd.DataFrame | None = None
-    points: pd.DataFrame | None = None
-    breakeven: pd.DataFrame | None = None
-    parameters: list[str] = field(default_factory=list)
-
-
-def _read(path: Path, **kwargs: Any) -> pd.DataFrame:
-    if not path.exists():
-        return pd.DataFrame()
-    return pd.read_parquet(path, **kwargs) if path.suffix == ".parquet" else pd.read_csv(path)
-
-
-def load_run(folder: Path) -> RunData:
-    """A run's tables (members' tables only with the columns the charts use)."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    scenario = validate(tomllib.loads((folder / "scenario.resolved.toml").read_text(
-        encoding="utf-8")), str(folder))
-    contacts = _read(folder / "contacts.parquet", columns=[
-        "arrived_min", "owed_min", "deadline_min", "reached_min", "outcome", "backlog"])
-    calls = _read(folder / "calls.parquet", columns=["arrived_min", "outcome", "wait_min"])
-    daily = _read(folder / "daily.csv")
-    replications = _read(folder / "replications.csv")
-    option = charts.Option(
-        name=scenario.name, contacts=contacts, calls=calls, daily=daily,
-        advisor_days=_read(folder / "advisor_days.parquet",
-                           columns=["advisor", "team", "work_hours", "lines_hours"]),
-        replications=replications, groups_summary=_read(folder / "groups_summary.csv"),
-        threshold_min=scenario.channel.service_level_threshold.total_seconds() / 60)
-    return RunData(folder, scenario, manifest, replications, _read(folder / "summary.csv"),
-                   option, _read(folder / "assumptions.csv"))
-
-
-def load_results(folder: str | Path) -> Results:
-    """Whatever helpline-sim wrote in `folder`."""
-    folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise NotAResult(f"{folder} holds no manifest.json: not a complete helpline-sim result")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    if (folder / "comparison.csv").exists():
-        names = [s["name"] for s in manifest["scenarios"]]
-        return Results("compare", folder, manifest, [load_run(folder / n) for n in names],
-                       comparison=pd.read_csv(folder / "comparison.csv"))
-    if (folder / "points.csv").exists():
-        points = pd.read_csv(folder / "points.csv")
-        parameters = [c for c in points.columns[1:list(points.columns).index("n")]]
-        breakeven = _read(folder / "breakeven.csv")
-        return Results("sweep", folder, manifest, points=points,
-                       breakeven=breakeven if not breakeven.empty else None,
-                       parameters=parameters)
-    if (folder / "replications.csv").exists():
-        return Results("run", folder, manifest, [load_run(folder)])
-    raise NotAResult(f"{folder} is not a run, comparison or sweep folder")
-
-
-# -- findings --------------------------------------------------------------------------------
-def _mean(run: RunData, kpi: str) -> float:
-    values = run.replications[kpi].dropna() if kpi in run.replications else pd.Series()
-    return float(values.mean()) if len(values) else math.nan
-
-
-def _met_share(run: RunData, kpi: str, target: Target) -> float:
-    values = run.replications[kpi].dropna()
-    return float(sum(target.met(float(v)) for v in values) / len(values)) if len(values) \
-        else math.nan
-
-
-def _target_text(words: Words, run: RunData, kpi: str) -> str:
-    target = run.scenario.targets.get(kpi)
-    if target is None:
-        return ""
-    share = _met_share(run, kpi, target)
-    goal = f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
-    return words.t("f_target", target=goal, share=words.percent(share, 0))
-
-
-def title(scenario: Scenario, words: Words) -> str:
-    """The scenario's title in the reader's language (its name when it has none)."""
-    if words.lang == "fr" and scenario.title_fr:
-        return scenario.title_fr
-    return scenario.title or scenario.name
-
-
-def _quote(text: str, words: Words) -> str:
-    return f"« {text} »" if words.lang == "fr" else f"“{text}”"
-
-
-def verdict(results: Results, words: Words) -> list[str]:
-    """One sentence per option against the first: the promise, the money, the members' wait
-    and the in-house load, each only when it applies."""
-    base = results.runs[0]
-    out = []
-    for run in results.runs[1:]:
-        parts = []
-        target = run.scenario.targets.get("callback_on_time_rate")
-        if target is not None:
-            share = _met_share(run, "callback_on_time_rate", target)
-            parts.append(words.t("v_promise_kept" if share >= 0.95 else "v_promise_risk",
-                                 target=words.kpi_value("callback_on_time_rate", target.value),
-                                 share=words.percent(share, 0)))
-        cost = _comparison_row(results, run, "cost_total")
-        if cost and not math.isnan(cost["diff_mean"]) and cost["mean"] > 0:
-            parts.append(words.t("v_cheaper" if cost["diff_mean"] < 0 else "v_dearer",
-                                 amount=words.money(abs(cost["diff_mean"]))))
-        hours = _comparison_row(results, run, "resolution_hours_mean")
-        if hours and abs(hours.get("diff_mean", 0)) >= 0.5:
-            parts.append(words.t("v_later" if hours["diff_mean"] > 0 else "v_sooner",
-                                 hours=words.number(abs(hours["diff_mean"]), 1)))
-        rework = _comparison_row(results, run, "remediation_hours")
-        if rework and rework.get("diff_mean", 0) > 0:
-            parts.append(words.t("v_rework", hours=words.number(rework["diff_mean"])))
-        if parts:
-            out.append(words.t("v_option", option=_quote(title(run.scenario, words), words),
-                               base=_quote(title(base.scenario, words), words),
-                               parts=words.join(parts)))
-    return out
-
-
-def findings(results: Results, words: Words) -> list[str]:
-    """The headline findings, in plain words, from the results."""
-    if results.kind == "sweep":
-        return _sweep_findings(results, words)
-    out: list[str] = []
-    base = results.runs[0]
-    w = words
-    for run in results.runs:
-        name = _quote(title(run.scenario, w), w)
-        is_base = run is base
-        base_name = _quote(base.scenario.name, w)
-        on_time = _mean(run, "callback_on_time_rate")
-        if not math.isnan(on_time):
-            key = "f_on_time" if is_base else "f_on_time_vs"
-            out.append(w.t(key, option=name, value=w.percent(on_time),
-                           target=_target_text(w, run, "callback_on_time_rate"),
-                           base_value=w.percent(_mean(base, "callback_on_time_rate")),
-                           base=base_name))
-        level = _mean(run, "service_level")
-        if not math.isnan(level):
-            threshold = f"{w.number(run.option.threshold_min * 60)} s"
-            if is_base:
-                out.append(w.t("f_calls", value=w.percent(level), threshold=threshold,
-                               abandon=w.percent(_mean(run, "abandon_rate"))))
-            else:
-                out.append(w.t("f_calls_vs", option=name, value=w.percent(level),
-                               threshold=threshold, base_value=w.percent(
-                                   _mean(base, "service_level")),
-                               abandon=w.percent(_mean(run, "abandon_rate")),
-                               base_abandon=w.percent(_mean(base, "abandon_rate"))))
-        cost = _mean(run, "cost_total")
-        if cost > 0:
-            if is_base:
-                out.append(w.t("f_cost", value=w.money(cost),
-                               per_contact=w.money(_mean(run, "cost_per_contact"))))
-            else:
-                row = _comparison_row(results, run, "cost_total")
-                out.append(w.t("f_cost_vs", option=name, value=w.money(cost),
-                               diff=w.signed("cost_total", row.get("diff_mean", math.nan)),
-                               base=base_name,
-                               low=w.signed("cost_total", row.get("diff_ci_low", math.nan)),
-                               high=w.signed("cost_total", row.get("diff_ci_high", math.nan))))
-        if _mean(run, "remediations") > 0 or _mean(run, "handoffs") > 0:
-            out.append(w.t("f_rework", hours=w.number(_mean(run, "remediation_hours")),
-                           remediations=w.number(_mean(run, "remediations")),
-                           handoffs=w.number(_mean(run, "handoffs"))))
-        occupancy = _mean(run, "occupancy")
-        if not math.isnan(occupancy):
-            out.append(w.t("f_occupancy" if is_base else "f_occupancy_vs",
-                           value=w.percent(occupancy, 0),
-                           base_value=w.percent(_mean(base, "occupancy"), 0), base=base_name))
-        hours = _mean(run, "resolution_hours_mean")
-        if not math.isnan(hours):
-            if is_base:
-                out.append(w.t("f_resolution", value=w.number(hours, 1),
-                               p90=w.number(_mean(run, "resolution_hours_p90"), 1)))
-            else:
-                out.append(w.t("f_resolution_vs", option=name, value=w.number(hours, 1),
-                               base_value=w.number(_mean(base, "resolution_hours_mean"), 1),
-                               base=base_name))
-    out.extend(_rests_on(results, words))
-    return out
-
-
-def _comparison_row(results: Results, run: RunData, kpi: str) -> dict[str, float]:
-    table = results.comparison
-    if table is None:
-        return {}
-    rows = table[(table["scenario"] == run.scenario.name) & (table["kpi"] == kpi)]
-    if not len(rows):
-        return {}
-    return {str(k): float(v) for k, v in rows.iloc[0].items()
-            if k in ("mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high")}
-
-
-def _rests_on(results: Results, words: Words) -> list[str]:
-    register = pd.concat([r.assumptions.assign(option=r.scenario.name) for r in results.runs
-                          if not r.assumptions.empty], ignore_index=True) \
-        if any(not r.assumptions.empty for r in results.runs) else pd.DataFrame()
-    if register.empty:
-        return []
-    unique = register.drop_duplicates(["path", "value", "note"])
-    counts = unique["kind"].value_counts()
-    out = [words.t("f_rests", facts=int(counts.get("fact", 0)),
-                   derived=int(counts.get("derived", 0)),
-                   assumptions=int(counts.get("assumption", 0)))]
-    for run in results.runs[1:]:
-        register_ = run.assumptions
-        own = register_[(register_["kind"] == "assumption")
-                        & (register_["file"] == f"{run.scenario.name}.toml")]
-        if len(own):
-            items = words.join([f"{row.path} = {row.value}" for row in own.head(8).itertuples()])
-            out.append(words.t("f_rests_on_option", option=run.scenario.name, items=items))
-    return out
-
-
-def _sweep_findings(results: Results, words: Words) -> list[str]:
-    points = results.points
-    assert points is not None
-    manifest = results.manifest
-    out = [words.t("f_sweep", points=manifest.get("points", len(points)),
-                   base=manifest.get("base", ""), replications=manifest.get("replications", ""))]
-    breakeven = results.breakeven
-    if breakeven is not None:
-        crossing = next(c for c in breakeven.columns if c.endswith(" at break-even"))
-        parameter = crossing.removesuffix(" at break-even")
-        others = [c for c in breakeven.columns[:list(breakeven.columns).index("kpi")]]
-        for row in breakeven.to_dict("records"):
-            where = ", ".join(f"{p} = {row[p]}" for p in others)
-            where = f" ({where})" if where else ""
-            kpi = words.label(str(row["kpi"])).lower()
-            if math.isnan(float(row[crossing])):
-                out.append(words.t("f_no_breakeven", reference=manifest.get("reference", ""),
-                                   kpi=kpi, where=where))
-            else:
-                out.append(words.t("f_breakeven", reference=manifest.get("reference", ""),
-                                   kpi=kpi, parameter=parameter,
-                                   value=words.number(float(row[crossing]), 2), where=where))
-    return out
+__all__ = ["NotAResult", "PngUnavailable", "build", "load_results", "write_report"]
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -310,7 +55,7 @@ def kpi_table(results: Results, words: Words) -> str:
     head.append(f"<th>{_esc(words.t('target'))}</th>")
     rows = []
     for kpi in KPIS:
-        means = [_mean(run, kpi) for run in runs]
+        means = [mean(run, kpi) for run in runs]
         if all(math.isnan(m) for m in means) or (KPIS[kpi].unit != "share"
                                                    and all(m == 0 or math.isnan(m)
                                                            for m in means)):
@@ -321,6 +66,7 @@ def kpi_table(results: Results, words: Words) -> str:
             found = run.summary[run.summary["kpi"] == kpi]
             low = float(found["ci_low"].iloc[0]) if len(found) else math.nan
             high = float(found["ci_high"].iloc[0]) if len(found) else math.nan
+            low, high = _clip(kpi, low, high)
             value = words.kpi_value(kpi, means[i])
             ci = ("" if math.isnan(low) else
                   f"<br><small>{_esc(words.kpi_value(kpi, low))} – "
@@ -334,15 +80,26 @@ def kpi_table(results: Results, words: Words) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
+def _clip(kpi: str, low: float, high: float) -> tuple[float, float]:
+    """An interval shown within what the KPI can be: never below 0, a share never above 1."""
+    if math.isnan(low):
+        return low, high
+    low = max(low, 0.0)
+    if KPIS[kpi].unit == "share":
+        high = min(high, 1.0)
+    return low, high
+
+
 def _diff_cell(results: Results, run: RunData, kpi: str, words: Words) -> str:
-    row = _comparison_row(results, run, kpi)
+    row = comparison_row(results, run, kpi)
     diff, low, high = (float(row.get(k, math.nan)) for k in ("diff_mean", "diff_ci_low",
                                                              "diff_ci_high"))
     if math.isnan(diff):
         return "<td class='num'>–</td>"
     css = ""
     better = KPIS[kpi].better
-    if not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
+    shown = any(ch in "123456789" for ch in words.signed(kpi, diff))  # not a rounded zero
+    if shown and not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
         css = " better" if (diff > 0) == (better == "higher") else " worse"
     return (f"<td class='num diff{css}'>{_esc(words.signed(kpi, diff))}<br><small>"
             f"{_esc(words.signed(kpi, low))} … {_esc(words.signed(kpi, high))}</small></td>")
@@ -354,14 +111,43 @@ def _target_cell(runs: list[RunData], kpi: str, words: Words) -> str:
         target = run.scenario.targets.get(kpi)
         if target is None:
             continue
-        share = _met_share(run, kpi, target)
+        share = met_share(run, kpi, target)
         css = "ok" if share >= 0.8 else "warn" if share >= 0.5 else "bad"
         goal = f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
-        parts.append(f"<span class='{css}'>{_esc(run.scenario.name)}: {_esc(goal)} · "
-                     f"{_esc(words.percent(share, 0))}</span>")
+        colon = " :" if words.lang == "fr" else ":"
+        met = words.t("met_in", share=words.percent(share, 0))
+        parts.append(f"<span class='{css}'>{_esc(run.scenario.name)}{colon} {_esc(goal)} — "
+                     f"{_esc(met)}</span>")
     if not parts:
         return "<td></td>"
     return (f"<td title='{_esc(words.t('met_share'))}'>" + "<br>".join(parts) + "</td>")
+
+
+def options_list(results: Results, words: Words) -> str:
+    """What each option is, in the reader's language where the scenario says it."""
+    items = []
+    for run in results.runs:
+        scenario = run.scenario
+        text = (scenario.description_fr if words.lang == "fr" and scenario.description_fr
+                else scenario.description)
+        paragraph = f"<p>{_esc(' '.join(text.split()))}</p>" if text.strip() else ""
+        items.append(f"<li><strong>{_esc(title(scenario, words))}</strong> "
+                     f"<small>({_esc(words.t('option_file'))} <code>{_esc(scenario.name)}</code>)"
+                     f"</small>{paragraph}</li>")
+    return f"<ul class='options'>{''.join(items)}</ul>"
+
+
+def sources_list(results: Results, words: Words) -> str:
+    """The documents the scenarios' facts cite, each once."""
+    cited: dict[str, str] = {}
+    for run in results.runs:
+        cited.update(run.scenario.references)
+    if not cited:
+        return ""
+    items = "".join(f"<li><strong>{_esc(tag)}</strong> — {_esc(document)}</li>"
+                    for tag, document in sorted(cited.items()))
+    return (f"<h3>{_esc(words.t('sources'))}</h3><ul class='sources'>{items}</ul>"
+            f"<p class='note'>{_esc(words.t('sources_note'))}</p>")
 
 
 def assumptions_table(results: Results, words: Words) -> str:
@@ -375,7 +161,7 @@ def assumptions_table(results: Results, words: Words) -> str:
                                 dropna=False)["option"].agg(", ".join).reset_index()
     everyone = ", ".join(r.scenario.name for r in results.runs)
     register["option"] = register["option"].replace(everyone, words.t("all_options"))
-    register["note"] = register["note"].map(lambda note: _translate_note(note, words))
+    register["note"] = register["note"].map(lambda note: translate_note(note, words))
     rows = []
     kinds = ("fact", "derived", "assumption", "setting", "unmarked")
     for row in register.to_dict("records"):
@@ -390,25 +176,18 @@ def assumptions_table(results: Results, words: Words) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
-def _translate_note(note: str, words: Words) -> str:
-    """The comment's own words stay as written; its leading tag is said in the language."""
-    for tag in ("assumption", "derived"):
-        if note.startswith(tag):
-            return words.t(tag).capitalize() + note[len(tag):]
-    return note
-
-
 def provenance(results: Results, words: Words) -> str:
     """Code version, seeds, replications, scenario fingerprints and the command."""
     items = []
     manifests = [r.manifest for r in results.runs] or [results.manifest]
     for manifest in manifests:
+        semicolon = " ; " if words.lang == "fr" else "; "
         items.append(
             f"<li><strong>{_esc(manifest.get('scenario', manifest.get('sweep', '')))}</strong>"
             f" — {_esc(words.t('seed'))} {_esc(manifest.get('seed'))}, "
-            f"{_esc(manifest.get('replications'))} {_esc(words.t('replications'))}; "
+            f"{_esc(manifest.get('replications'))} {_esc(words.t('replications'))}{semicolon}"
             f"{_esc(words.t('code_version'))} <code>{_esc(manifest.get('code_version'))}</code>"
-            f"; {_esc(words.t('scenario_hash'))} "
+            f"{semicolon}{_esc(words.t('scenario_hash'))} "
             f"<code>{_esc(manifest.get('scenario_sha256', manifest.get('base_sha256', '')))}"
             f"</code></li>")
     command = results.manifest.get("command", "")
@@ -427,6 +206,8 @@ section{background:#fff;border-radius:8px;padding:18px 22px;margin:18px 0;
 box-shadow:0 1px 3px rgba(0,0,0,.08)}
 h2{margin-top:0;color:#1f5f8b;font-size:1.3em}
 ul.findings li{margin:.45em 0;font-size:1.08em}
+ul.options p{margin:.2em 0 .8em}
+h3{color:#1f5f8b;font-size:1.05em}
 .note{color:#555;font-size:.92em}
 table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{border-bottom:1px solid #e3e6ea;padding:6px 8px;vertical-align:top;text-align:left}
@@ -496,6 +277,8 @@ def build(results: Results, lang: Lang) -> tuple[str, list[go.Figure]]:
                 f"<ul class='findings'>{items}</ul>"
                 f"<p class='note'>{_esc(words.t('notes_on_intervals'))}</p></section>"]
     if results.runs:
+        sections.append(f"<section id='options'><h2>{_esc(words.t('options'))}</h2>"
+                        f"{options_list(results, words)}</section>")
         sections.append(f"<section id='kpis'><h2>{_esc(words.t('kpis'))}</h2>"
                         f"{kpi_table(results, words)}</section>")
     sections.append(f"<section id='charts'><h2>{_esc(words.t('charts'))}</h2>{chart_html}"
@@ -503,7 +286,7 @@ def build(results: Results, lang: Lang) -> tuple[str, list[go.Figure]]:
     register = assumptions_table(results, words)
     if register:
         sections.append(f"<section id='assumptions'><h2>{_esc(words.t('assumptions'))}</h2>"
-                        f"{register}</section>")
+                        f"{sources_list(results, words)}{register}</section>")
     sections.append(f"<section id='provenance'><h2>{_esc(words.t('provenance'))}</h2>"
                     f"{provenance(results, words)}<p class='note'>{_esc(words.t('generated'))}"
                     f" {_esc(words.date(date.today()))}</p></section>")

@@ -77,8 +77,18 @@ def test_report_is_one_self_contained_file_with_plotly_embedded_once(comparison:
 def test_report_sections_come_in_the_order_a_reader_needs(comparison: Path) -> None:
     page = (comparison / "report.en.html").read_text(encoding="utf-8")
     positions = [page.index(f"id='{section}'") for section in
-                 ("findings", "kpis", "charts", "assumptions", "provenance")]
+                 ("findings", "options", "kpis", "charts", "assumptions", "provenance")]
     assert positions == sorted(positions)
+
+
+def test_report_says_what_each_option_is_and_which_documents_it_cites(comparison: Path) -> None:
+    french = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    english = (comparison / "report.en.html").read_text(encoding="utf-8")
+    options = french[french.index("id='options'"):french.index("id='kpis'")]
+    assert "prestataire" in options and "provider" not in options  # description_fr
+    assert "provider" in english[english.index("id='options'"):english.index("id='kpis'")]
+    register = french[french.index("id='assumptions'"):french.index("id='provenance'")]
+    assert "Sources citées" in register and "seed 004" in register
 
 
 def test_french_report_speaks_french_with_french_numbers_and_dates(comparison: Path) -> None:
@@ -105,8 +115,9 @@ def test_english_report_speaks_english(comparison: Path) -> None:
 def test_headline_says_which_option_keeps_the_promise_and_what_it_costs(comparison: Path) -> None:
     results = load_results(comparison)
     page, figures = build(results, "fr")
-    findings = page[page.index("id='findings'"):page.index("id='kpis'")]
-    assert "tient la promesse" in findings or "met la promesse en danger" in findings
+    findings = page[page.index("id='findings'"):page.index("id='options'")]
+    assert "La promesse (au moins 95" in findings
+    assert "la tient" in findings or "ne la tient" in findings
     assert "coûte" in findings and "€" in findings
     assert "hypothèses" in findings  # what the answer rests on
     assert len(figures) >= 5

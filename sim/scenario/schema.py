@@ -73,6 +73,9 @@ class Scenario(Section):
     title: str = ""
     title_fr: str = ""
     description: str = ""
+    description_fr: str = ""
+    references: dict[str, str] = Field(default_factory=dict)
+    """The documents cited in the comments: tag (e.g. "seed 004") -> what the document is."""
     horizon: Horizon
     calendar: Calendar = Calendar()
     sources: tuple[Source, ...] = Field(min_length=1)

@@ -1,0 +1,98 @@
+"""A results folder read back: a run, a comparison or a sweep, as helpline-sim wrote it.
+
+The report and its findings read these tables, never the model, so a report can be rebuilt
+from a folder copied to another machine.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import charts
+from sim.scenario import Scenario, validate
+
+
+class NotAResult(ValueError):
+    """The folder holds no result helpline-sim wrote."""
+
+
+@dataclass
+class RunData:
+    """One option's result folder."""
+
+    folder: Path
+    scenario: Scenario
+    manifest: dict[str, Any]
+    replications: pd.DataFrame
+    summary: pd.DataFrame
+    option: charts.Option
+    assumptions: pd.DataFrame
+
+
+@dataclass
+class Results:
+    """A results folder: a run, a comparison, or a sweep."""
+
+    kind: str
+    folder: Path
+    manifest: dict[str, Any]
+    runs: list[RunData] = field(default_factory=list)
+    comparison: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None
+    breakeven: pd.DataFrame | None = None
+    parameters: list[str] = field(default_factory=list)
+
+
+def _read(path: Path, **kwargs: Any) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame()
+    return pd.read_parquet(path, **kwargs) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def load_run(folder: Path) -> RunData:
+    """A run's tables (members' tables only with the columns the charts use)."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    scenario = validate(tomllib.loads((folder / "scenario.resolved.toml").read_text(
+        encoding="utf-8")), str(folder))
+    contacts = _read(folder / "contacts.parquet", columns=[
+        "arrived_min", "owed_min", "deadline_min", "reached_min", "outcome", "backlog"])
+    calls = _read(folder / "calls.parquet", columns=["arrived_min", "outcome", "wait_min"])
+    daily = _read(folder / "daily.csv")
+    replications = _read(folder / "replications.csv")
+    option = charts.Option(
+        name=scenario.name, contacts=contacts, calls=calls, daily=daily,
+        advisor_days=_read(folder / "advisor_days.parquet",
+                           columns=["advisor", "team", "work_hours", "lines_hours"]),
+        replications=replications, groups_summary=_read(folder / "groups_summary.csv"),
+        threshold_min=scenario.channel.service_level_threshold.total_seconds() / 60)
+    return RunData(folder, scenario, manifest, replications, _read(folder / "summary.csv"),
+                   option, _read(folder / "assumptions.csv"))
+
+
+def load_results(folder: str | Path) -> Results:
+    """Whatever helpline-sim wrote in `folder`."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise NotAResult(f"{folder} holds no manifest.json: not a complete helpline-sim result")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if (folder / "comparison.csv").exists():
+        names = [s["name"] for s in manifest["scenarios"]]
+        return Results("compare", folder, manifest, [load_run(folder / n) for n in names],
+                       comparison=pd.read_csv(folder / "comparison.csv"))
+    if (folder / "points.csv").exists():
+        points = pd.read_csv(folder / "points.csv")
+        parameters = [c for c in points.columns[1:list(points.columns).index("n")]]
+        breakeven = _read(folder / "breakeven.csv")
+        return Results("sweep", folder, manifest, points=points,
+                       breakeven=breakeven if not breakeven.empty else None,
+                       parameters=parameters)
+    if (folder / "replications.csv").exists():
+        return Results("run", folder, manifest, [load_run(folder)])
+    raise NotAResult(f"{folder} is not a run, comparison or sweep folder")
