@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim import analytic
@@ -36,7 +38,7 @@ from sim.i18n import Lang
 from sim.outputs import write_csv
 from sim.report import NotAResult, PngUnavailable, write_report
 from sim.runner import ReplicationError, run
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario import Issue, Scenario, ScenarioError, load_scenario
 from sim.scenario.units import minutes, parse_duration
 from sim.staffing import parse_target, plateaued, search
 from sim.store import ResultStore
@@ -54,8 +56,9 @@ err = Console(stderr=True)
 BAD_INPUT, FAILED = 2, 1
 
 Replications = Annotated[int | None, typer.Option(
-    "--replications", "-n", min=1, help="Replications (default: the file's [run]).")]
-Seed = Annotated[int | None, typer.Option(min=0, help="Seed (default: the file's [run]).")]
+    "--replications", "-n", min=1, help="Replications (default: the scenario's run section).")]
+Seed = Annotated[int | None, typer.Option(
+    min=0, help="Seed (default: the scenario's run section).")]
 Workers = Annotated[int | None, typer.Option(
     min=1, help="Worker processes (default: all cores).")]
 Fresh = Annotated[bool, typer.Option(
@@ -78,12 +81,12 @@ def _write_report(folder: Path, lang: str, png: bool = False) -> None:
     try:
         path = write_report(folder, _lang(lang), png=png)
     except PngUnavailable as exc:
-        err.print(f"[yellow]{exc}[/]", highlight=False)
+        err.print(str(exc), markup=False, highlight=False, style="yellow")
         path = folder / f"report.{lang}.html"
     except NotAResult as exc:
-        err.print(f"[bold red]{exc}[/]", highlight=False)
+        err.print(str(exc), markup=False, highlight=False, style="bold red")
         raise typer.Exit(BAD_INPUT) from None
-    out.print(f"Report written to [bold]{path}[/]")
+    out.print(f"Report written to [bold]{escape(str(path))}[/]")
 
 
 def _load(path: Path) -> Scenario:
@@ -180,7 +183,7 @@ def run_command(
         out.print(f"{result.manifest['replications_reused']} replications reused from an "
                   f"earlier run, {result.manifest['replications_computed']} computed "
                   "(--fresh recomputes them all).")
-    out.print(f"Results written to [bold]{folder}[/]")
+    out.print(f"Results written to [bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)
 
@@ -231,10 +234,16 @@ def compare_command(
     result.write(folder, excel_fr)
     out.print(comparison_table(result))
     if wanted and not result.precision_reached:
-        err.print(f"[yellow]The cap of {max_replications} replications stopped before every "
-                  f"interval reached the precision asked ({wanted}).[/]")
+        table = result.table
+        for kpi, asked in wanted.items():
+            rows = table[table["kpi"] == kpi]
+            half = max(((rows["ci_high"] - rows["ci_low"]) / 2).max(),
+                       ((rows["diff_ci_high"] - rows["diff_ci_low"]) / 2).max())
+            err.print(f"The cap of {max_replications} replications stopped before {kpi} reached "
+                      f"±{asked:g}: its widest 95 % half-width is ±{half:.3g}.",
+                      markup=False, highlight=False, style="yellow")
     out.print("Green: better than the base, red: worse (the interval excludes no change). "
-              f"Results written to [bold]{folder}[/]")
+              f"Results written to [bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)
 
@@ -268,8 +277,9 @@ def sweep_command(
     out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
               f"{result.computed} computed, {result.reused} reused from an earlier run.")
     for error in result.errors.to_dict("records"):
-        err.print(f"[red]point {error['point']} failed:[/] {error['error']}", highlight=False)
-    out.print(f"Results written to [bold]{folder}[/]")
+        err.print(f"point {error['point']} failed: {error['error']}", markup=False,
+                  highlight=False, style="red")
+    out.print(f"Results written to [bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)
 
@@ -278,7 +288,8 @@ def sweep_command(
 def staff_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     target: Annotated[list[str] | None, typer.Option(
-        help="\"KPI>=X\" or \"KPI<=X\" (repeatable; default: the file's [targets]).")] = None,
+        help="\"KPI>=X\" or \"KPI<=X\" (repeatable; default: the scenario's targets "
+             "section).")] = None,
     confidence: Annotated[float, typer.Option(
         min=0.5, max=0.999, help="Confidence that each target is met.")] = 0.95,
     replications: Replications = None,
@@ -315,12 +326,13 @@ def staff_command(
         err.print("[red]No staffing level tried meets every target.[/]")
         for kpi in stuck:
             values = [float(e.kpis[kpi].mean()) for e in result.evaluations[-2:]]
-            err.print(f"  {kpi} stays at {values[-1]:.4g} however many advisors: something "
+            shown = f"{values[-1]:.1%}" if KPIS[kpi].unit == "share" else f"{values[-1]:.4g}"
+            err.print(f"  {kpi} stays at {shown} however many advisors: something "
                       "other than advisors limits it (response times of experts or regional "
                       "offices, reachability, deadlines).", highlight=False)
         raise typer.Exit(FAILED)
     out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
-              f"[/]. Written to [bold]{folder / 'staffing.csv'}[/]")
+              f"[/]. Written to [bold]{escape(str(folder / 'staffing.csv'))}[/]")
 
 
 @app.command("report")
@@ -359,18 +371,34 @@ def assumptions(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
-    """Check scenario files without running them."""
+    """Check scenario and sweep files without running them."""
     bad = 0
     for path in files:
         try:
-            scenario = load_scenario(path)
+            what = _check(path)
         except ScenarioError as exc:
             bad += 1
             _report_issues(exc)
             continue
-        out.print(f"[green]ok[/] {path} ({scenario.name})", soft_wrap=True)
+        out.print(f"[green]ok[/] {escape(str(path))} ({escape(what)})", soft_wrap=True)
     if bad:
         raise typer.Exit(BAD_INPUT)
+
+
+def _check(path: Path) -> str:
+    """What a valid file is; a sweep file (it has a grid) has each of its points checked."""
+    try:
+        is_sweep = "grid" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        is_sweep = False  # load_scenario says what is wrong
+    if not is_sweep:
+        return load_scenario(path).name
+    sweep = load_sweep(path)
+    failed = [p for p in sweep.points if p.scenario is None]
+    if failed:
+        raise ScenarioError([Issue(str(path), f"point {p.index} (" + ", ".join(
+            f"{k} = {v}" for k, v in p.values.items()) + ")", str(p.error)) for p in failed])
+    return f"sweep {sweep.name}, {len(sweep.points)} points"
 
 
 def _duration(text: str) -> float:
@@ -413,4 +441,10 @@ def erlang(
     table = erlang_table([analytic.estimate(n, calls_per_hour, aht_min, threshold_min,
                                             patience_min) for n in sorted(levels)], threshold)
     out.print(table)
+    unstable = [n for n in levels if n <= load]
+    if unstable and not patience_min:
+        out.print(f"Unstable with {max(unstable)} advisors or fewer: the load ({load:.2f} "
+                  "erlangs) is at least the number of advisors, so without hang-ups the queue "
+                  "grows without limit (every caller waits; there is no steady state). Give "
+                  "--patience for Erlang A, or more advisors.", style="yellow")
 

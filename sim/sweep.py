@@ -149,7 +149,7 @@ def load_sweep(path: str | Path) -> Sweep:
     Raises
     ------
     ScenarioError
-        if the sweep file itself, or its base scenario, is not valid.
+        if the sweep file itself, or its base scenario, is not valid, or no point is.
     """
     path = Path(path)
     label = str(path)
@@ -183,7 +183,8 @@ def load_sweep(path: str | Path) -> Sweep:
     names = list(spec.grid)
     combos = (itertools.product(*spec.grid.values()) if spec.mode == "product"
               else zip(*spec.grid.values(), strict=True))
-    points = []
+    points: list[Point] = []
+    failed: dict[str, Issue] = {}
     for index, combo in enumerate(combos):
         values = dict(zip(names, combo, strict=True))
         try:
@@ -192,6 +193,11 @@ def load_sweep(path: str | Path) -> Sweep:
         except ScenarioError as exc:
             points.append(Point(index, values, None, "; ".join(
                 f"{i.path}: {i.message}" for i in exc.issues)))
+            for issue in exc.issues:  # each key once: "(got 8)" would repeat it per point
+                failed.setdefault(issue.path, Issue(
+                    label, issue.path, f"{issue.message} (at every point of the grid)"))
+    if all(p.scenario is None for p in points):  # a typo in a key, not a bad corner of the grid
+        raise ScenarioError(list(failed.values()))
     return Sweep(spec.name or path.stem.replace("_", "-").lower(), base, points,
                  spec.replications, spec.seed, names, reference, spec.breakeven)
 

@@ -107,6 +107,16 @@ def test_erlang_a_with_patience() -> None:
     assert "0.1453" in result.output and "0.0140" in result.output
 
 
+def test_erlang_says_when_the_load_is_more_than_the_advisors_can_take() -> None:
+    result = runner.invoke(app, ["erlang", "--calls-per-hour", "60", "--aht", "20min",
+                                 "--advisors", "15"])
+    assert result.exit_code == 0
+    assert "Unstable with 15 advisors or fewer" in " ".join(result.output.split())
+    stable = runner.invoke(app, ["erlang", "--calls-per-hour", "60", "--aht", "20min",
+                                 "--advisors", "25"])
+    assert "Unstable" not in stable.output
+
+
 def test_erlang_refuses_a_duration_without_unit() -> None:
     result = runner.invoke(app, ["erlang", "--calls-per-hour", "200", "--aht", "3"])
     assert result.exit_code == 2

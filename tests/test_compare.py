@@ -302,6 +302,7 @@ def test_compare_command_prints_a_message_when_the_cap_stops_the_precision(
                                  "--max-replications", "4"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert re.search(r"cap of 4 replications stopped", text), text
+    assert re.search(r"cap of 4 replications stopped before service_level reached ±1e-05: "
+                     r"its widest 95 % half-width is ±0\.\d+", text), text
     table = pd.read_csv(tmp_path / "out" / "base" / "replications.csv")
     assert len(table) == 4

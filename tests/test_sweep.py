@@ -191,6 +191,27 @@ def test_a_point_that_cannot_be_built_is_reported_and_the_others_complete(
     assert manifest["points"] == 6 and manifest["points_failed"] == 2
 
 
+def test_a_key_wrong_at_every_point_is_bad_input_said_once(tmp_path: Path) -> None:
+    base_file(tmp_path)
+    path = sweep_file(tmp_path, '"staff.advizors" = [3, 4, 5]')
+    result = runner.invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert output.count("staff.advizors: unknown key; did you mean 'advisors'?") == 1, output
+    assert "at every point of the grid" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_checks_every_point_of_a_sweep_file(tmp_path: Path) -> None:
+    base_file(tmp_path)
+    good = sweep_file(tmp_path, '"staff.advisors" = [3, 4]')
+    assert runner.invoke(app, ["validate", str(good)]).exit_code == 0
+    bad = sweep_file(tmp_path, '"staff.advisors" = [-1, 3]')
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert "point 0 (staff.advisors = -1): staff.advisors:" in " ".join(result.output.split())
+
+
 def test_sweep_csv_has_the_parameters_by_dotted_path_then_replication_seed_and_kpis(
         swept: tuple[Path, str]) -> None:
     out, _ = swept
