@@ -990,12 +990,33 @@ def test_extends_must_be_a_path(tmp_path: Path) -> None:
         ("extends", "give the parent file's path as a string")]
 
 
-def test_extending_a_missing_file_names_that_file(tmp_path: Path) -> None:
+def test_extending_a_missing_file_names_the_file_and_the_file_that_asks_for_it(
+        tmp_path: Path) -> None:
     a = write(tmp_path, "a.toml", 'extends = "gone.toml"\n' + BASE_TOML)
     with pytest.raises(ScenarioError) as caught:
         load_scenario(a)
-    assert [(i.file, i.message) for i in caught.value.issues] == [
-        (str(tmp_path / "gone.toml"), "file not found")]
+    assert [(i.file, i.path, i.message) for i in caught.value.issues] == [
+        (str(a), "extends", f"no file 'gone.toml' (looked for {tmp_path / 'gone.toml'})")]
+
+
+def test_a_mistake_in_a_parent_file_is_said_in_that_file(tmp_path: Path) -> None:
+    parent = write(tmp_path, "parent.toml", BASE_TOML.replace("advisors = 5",
+                                                              "advisors = 5\nshrinkage = 1.5"))
+    child = write(tmp_path, "child.toml", 'extends = "parent.toml"\nname = "child"\n'
+                                          '[horizon]\nend = 2023-12-01\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    assert sorted(str(i) for i in caught.value.issues) == sorted([
+        f"{child}: horizon.end: is before start (2024-01-01) (got 2023-12-01)",
+        f"{parent}: staff.shrinkage: must be less than 1 (got 1.5) (inherited by child.toml)"])
+
+
+def test_case_type_shares_are_checked_even_when_a_case_type_has_another_mistake() -> None:
+    data = edited(**{"case_types[1].share": 0.6})
+    data["case_types"].append({"name": "other", "share": 0.3, "talk": "5"})
+    assert problems(data) == [
+        ("case_types[2].talk", 'a duration needs a unit, for example "5min" or "5s" (got \'5\')'),
+        ("case_types", "case type shares sum to 0.9, they must sum to 1")]
 
 
 # -- round trip ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,6 +20,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.schema import Scenario
+from sim.scenario.sections import check_shares
 from sim.scenario.units import format_duration, parse_duration
 
 
@@ -56,7 +58,46 @@ def load_scenario(path: str | Path) -> Scenario:
     backlog = data.get("backlog")
     if isinstance(backlog, dict) and "csv" in backlog:
         data = {**data, "backlog": _backlog_from_csv(backlog, path, data)}
-    return validate(data, str(path))
+    try:
+        return validate(data, str(path))
+    except ScenarioError as exc:
+        raise ScenarioError([_attributed(issue, path) for issue in exc.issues]) from None
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _depth(data: Any, dotted: str) -> int:
+    """How many steps of `dotted` (`case_types[2].talk`, lists from 1) the table holds."""
+    depth = 0
+    for key, index in _STEP.findall(dotted):
+        if key and isinstance(data, dict) and key in data:
+            data = data[key]
+        elif index and isinstance(data, list) and 0 < int(index) <= len(data):
+            data = data[int(index) - 1]
+        else:
+            break
+        depth += 1
+    return depth
+
+
+def _attributed(issue: Issue, path: Path) -> Issue:
+    """An issue of a merged scenario named in the file that wrote the key: a mistake in a
+    parent file is said there, not in every file that extends it."""
+    if issue.file != str(path) or not issue.path:
+        return issue
+    chain, file = [], path
+    while True:  # the files, child first (all were read once already)
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        chain.append((file, data))
+        parent = data.get("extends")
+        if not isinstance(parent, str) or len(chain) > 20:
+            break
+        file = file.parent / parent
+    best = max(chain, key=lambda item: _depth(item[1], issue.path))  # the child on ties
+    if best[0] == path or _depth(best[1], issue.path) == 0:
+        return issue
+    return Issue(str(best[0]), issue.path, f"{issue.message} (inherited by {path.name})")
 
 
 def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -86,6 +127,9 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError([Issue(label, "extends", "give the parent file's path as a string")])
+    if not (path.parent / parent).is_file():
+        raise ScenarioError([Issue(label, "extends", f"no file {parent!r} (looked for "
+                                                     f"{path.parent / parent})")])
     base = read_merged(path.parent / parent, (*_seen, resolved))
     for i, dotted in enumerate(unset if isinstance(unset, list) else [unset], start=1):
         if not _unset(base, str(dotted)):
@@ -213,7 +257,25 @@ def validate(data: dict[str, Any], label: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_issues(exc, data, label)) from None
+        issues = _issues(exc, data, label)
+        raise ScenarioError(issues + _share_issues(data, label, issues)) from None
+
+
+def _share_issues(data: dict[str, Any], label: str, found: list[Issue]) -> list[Issue]:
+    """The case-type shares checked on the raw table, so that a sum that is off is said with
+    the other mistakes (pydantic checks it only once every case type is valid)."""
+    cases = data.get("case_types")
+    if any(i.path == "case_types" for i in found) or not isinstance(cases, list):
+        return []
+    raw = [c.get("share") if isinstance(c, dict) else None for c in cases]
+    shares = {str(i): float(v) for i, v in enumerate(raw) if isinstance(v, int | float)}
+    if not shares or len(shares) < len(raw):
+        return []
+    try:
+        check_shares(shares, "case type")
+    except ValueError as exc:
+        return [Issue(label, "case_types", str(exc))]
+    return []
 
 
 def _issues(exc: ValidationError, data: Any, label: str) -> list[Issue]:
