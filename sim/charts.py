@@ -116,7 +116,7 @@ def occupancy_per_advisor(options: list[Option], words: Words) -> go.Figure | No
             fig.add_trace(go.Bar(
                 x=[f"{option.name} · {team} #{a}" for a in rows["advisor"]],
                 y=100 * rows["work_hours"] / rows["lines_hours"],
-                name=f"{option.name} · {words.t('team')} {team}",
+                name=f"{option.name} · {words.t('team')} {words.team(str(team))}",
                 marker_color=PALETTE[(i + 2 * j) % 6],
                 marker_pattern_shape="/" if team == "provider" else ""))
     if not fig.data:
@@ -153,7 +153,7 @@ def service_by_hour(options: list[Option], words: Words) -> go.Figure | None:
                                  line={"color": PALETTE[i % 6]}))
     if not fig.data:
         return None
-    _percent_axis(fig, words)
+    _percent_axis(fig, words, (0, 101))  # from zero: small differences are not blown up
     fig.update_xaxes(dtick=1)
     return _layout(fig, words, words.t("by_hour"), xaxis_title=words.t("hour"))
 
@@ -181,13 +181,16 @@ def cost_breakdown(options: list[Option], words: Words) -> go.Figure | None:
 
 
 def equity(options: list[Option], words: Words) -> go.Figure | None:
-    """The main member KPI by source, with its 95 % interval, for each option."""
+    """The main member KPI by source, with its 95 % interval, for each option (none when
+    every option has a single source: the key figures already say it)."""
     fig = go.Figure()
     for i, option in enumerate(options):
         groups = option.groups_summary
         if groups.empty:
             continue
         sources = groups[groups["dimension"] == "source"]
+        if sources["value"].nunique() < 2:
+            continue
         kpi = next((k for k in ("callback_on_time_rate", "service_level")
                     if sources.loc[sources["kpi"] == k, "n"].sum() > 0), None)
         if kpi is None:

@@ -187,12 +187,15 @@ RESTS_ON = {
 
 def _rests_on(results: Results, words: Words) -> list[str]:
     """What the headline figures rest on: the count of facts and assumptions, then, for the
-    promise, the money and the provider's quality, the values and why they were chosen."""
-    frames = [r.assumptions for r in results.runs if not r.assumptions.empty]
+    promise, the money and the provider's quality, the values and why they were chosen (with
+    the option's name when the options differ)."""
+    frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
+              if not r.assumptions.empty]
     if not frames:
         return []
-    register = pd.concat(frames, ignore_index=True).fillna({"note": ""}).drop_duplicates(
-        ["path", "value", "note"])
+    register = pd.concat(frames, ignore_index=True).fillna({"note": ""})
+    register = register.groupby(["path", "value", "kind", "note"], sort=False)["option"].agg(
+        list).reset_index()
     counts = register["kind"].value_counts()
     out = [words.t("f_rests", facts=int(counts.get("fact", 0)),
                    derived=int(counts.get("derived", 0)),
@@ -202,9 +205,16 @@ def _rests_on(results: Results, words: Words) -> list[str]:
             lambda p, prefixes=paths: any(p == x or p.startswith(f"{x}.") for x in prefixes))]
         if rows.empty:
             continue
-        items = [f"{row['path']} = {row['value']} ({words.t(str(row['kind']))}"
-                 + (f" — {_short(translate_note(str(row['note']), words))}" if row["note"]
-                    else "") + ")" for row in rows.to_dict("records")]
+        items = []
+        for row in rows.to_dict("records"):
+            why = [", ".join(row["option"])] if len(row["option"]) < len(results.runs) else []
+            kind = str(row["kind"])
+            note = str(row["note"])
+            if note.startswith(kind):  # "assumption: why" after the kind says only why
+                note = note[len(kind):].lstrip(" :")
+            why.append(words.t(kind) + (f" — {_short(note)}" if note else ""))
+            semicolon = " ; " if words.lang == "fr" else "; "
+            items.append(f"{row['path']} = {row['value']} ({semicolon.join(why)})")
         out.append(words.t(key, items=words.join(items)))
     return out
 

@@ -132,12 +132,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "generated": ("Report generated", "Rapport généré"),
     "no_callbacks": ("No callback in this option.", "Pas de rappel dans cette option."),
     "team": ("Team", "Équipe"),
+    "team_in-house": ("in-house", "interne"),
+    "team_provider": ("provider", "prestataire"),
+    "team_callbacks": ("callbacks", "rappels"),
     "f_on_time": ("{option} calls back {value} of members before the deadline{target}.",
                   "{option} rappelle {value} des adhérents avant l'échéance{target}."),
-    "f_on_time_vs": ("{option} calls back {value} of members before the deadline{target}, "
-                     "against {base_value} with {base}.",
-                     "{option} rappelle {value} des adhérents avant l'échéance{target}, contre "
-                     "{base_value} avec {base}."),
+    "f_on_time_vs": ("{option} calls back {value} of members before the deadline (against "
+                     "{base_value} with {base}){target}.",
+                     "{option} rappelle {value} des adhérents avant l'échéance (contre "
+                     "{base_value} avec {base}){target}."),
     "f_target": ("; the target {target} is met in {share} of the simulations",
                  " ; l'objectif {target} est atteint dans {share} des simulations"),
     "f_calls": ("{value} of calls are answered within {threshold}; {abandon} of callers hang "
@@ -267,6 +270,11 @@ class Words:
     def label(self, kpi: str) -> str:
         """A KPI's short label."""
         return LABELS[kpi][self._i] if kpi in LABELS else kpi
+
+    def team(self, name: str) -> str:
+        """A team's name: the reserved ones in the language, a group's as the file names it."""
+        key = f"team_{name}"
+        return TEXT[key][self._i] if key in TEXT else name
 
     def definition(self, kpi: str) -> str:
         """A KPI's definition (glossary)."""

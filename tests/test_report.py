@@ -13,10 +13,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from sim import charts
 from sim.cli import app
+from sim.i18n import Words
 from sim.report import build, load_results, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,3 +179,21 @@ def test_png_export_writes_each_chart(comparison: Path) -> None:
     pngs = sorted((comparison / "charts").glob("*.en.png"))
     assert len(pngs) >= 5
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def _option(sources: list[str]) -> charts.Option:
+    summary = pd.DataFrame({"dimension": "source", "value": sources,
+                            "kpi": "callback_on_time_rate", "n": 10, "mean": 0.9,
+                            "ci_low": 0.85, "ci_high": 0.95})
+    empty = pd.DataFrame()
+    return charts.Option("x", empty, empty, empty, empty, empty, summary, 1.0)
+
+
+def test_service_by_source_is_drawn_only_when_there_are_sources_to_compare() -> None:
+    words = Words("fr")
+    assert charts.equity([_option(["members"])], words) is None
+    figure = charts.equity([_option(["rhone-alpes", "bretagne"])], words)
+    assert figure is not None
+    assert list(figure.data[0].x) == ["rhone-alpes", "bretagne"]
+    assert list(figure.data[0].y) == pytest.approx([90, 90])
+    assert figure.layout.yaxis.ticksuffix == "\u00a0%"
