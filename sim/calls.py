@@ -61,7 +61,6 @@ class InboundLine:
         self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
         self.queue: deque[_Waiting] = deque()
         n = len(contacts)
-        self.arrived: list[float] = contacts.arrived.tolist()
         self.talk: list[float] = contacts.talk.tolist()
         self.work_array = contacts.talk + contacts.wrap_up  # for the tables, once it is over
         self.work_minutes: list[float] = self.work_array.tolist()
@@ -82,7 +81,7 @@ class InboundLine:
         self.spill: InboundLine | None = None
         self.spill_queue: int | None = None
         self.spill_wait: float | None = None
-        self._mean_work = float(np.mean(contacts.talk + contacts.wrap_up)) if n else 0.0
+        self._mean_work = float(np.mean(self.work_array)) if n else 0.0
 
     # -- ringing ----------------------------------------------------------------------------
     def ring(self, contact: int, attempt: int, now: float) -> None:

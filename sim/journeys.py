@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any, Protocol
 
 import numpy as np
+from simpy.events import NORMAL
 
 from sim.contacts import RESOLUTIONS, STEPS, Contacts
 from sim.events import Due, Environment
@@ -158,12 +160,13 @@ class Journeys:
         self._rings = [t.line.ring if t.line is not None else None for t in self.teams]
         self._call_team = self.team_for["calls"]
         self._last = len(self.arrived)
+        self._calendar, self._eid = self.env._queue, self.env._eid
         if backlog:
             self.env.at(0.0, Due(self._take_up_backlog, backlog))
         # the common case gets the short path: every new contact a call to one line
         teams = set(self._call_team[backlog:])
         if (not any(self.deflected) and len(teams) == 1
-                and all(k == CALL_ARRIVAL for k in self.arrival_kind[backlog:])):
+                and self.arrival_kind[backlog:].count(CALL_ARRIVAL) == self._last - backlog):
             self._ring = self._rings[teams.pop()]
             self._next = self._call
         else:
@@ -176,8 +179,8 @@ class Journeys:
         contact = event._value
         arrived = self.arrived
         nxt = contact + 1
-        if nxt < self._last:
-            self.env.at(arrived[nxt], Due(self._call, nxt))
+        if nxt < self._last:  # `env.at` without the call: arrivals are in time order
+            heappush(self._calendar, (arrived[nxt], NORMAL, next(self._eid), Due(self._call, nxt)))
         self._ring(contact, 0, arrived[contact])  # type: ignore[misc]
 
     def _take_up_backlog(self, event: Any) -> None:

@@ -74,9 +74,9 @@ def simulate(members: Members) -> Tables:
                                         for c in scenario.case_types],
                         _arrival_kinds(scenario, contacts), recorder)
     journeys.callback_mode = scenario.channel.mode == "callback"
-    arrived, allowed = contacts.arrived.tolist(), contacts.deadline.tolist()
     clock = scenario.callbacks.clock
-    journeys.clock_deadline = lambda c: calendar.after(arrived[c], allowed[c], clock)
+    arrived, allowed = journeys.arrived, contacts.deadline
+    journeys.clock_deadline = lambda c: calendar.after(arrived[c], float(allowed[c]), clock)
     journeys.route(routes(scenario, contacts, names))
     teams = build_teams(env, scenario, calendar, contacts, pool, journeys, recorder)
     journeys.teams = teams  # type: ignore[assignment]  # a Team is a TeamPort
