@@ -28,10 +28,8 @@ from sim.execution import Progress
 from sim.glossary import KPIS
 from sim.kpis import mean_ci
 from sim.outputs import (
-    code_version,
-    environment,
+    provenance,
     scenario_hash,
-    source_digest,
     write_csv,
     write_manifest,
 )
@@ -134,9 +132,7 @@ def compare(
         "replications": n,
         "precision": precision,
         "precision_reached": reached,
-        "code_version": code_version(),
-        "source_sha256": source_digest(),
-        "environment": environment(),
+        **provenance(),
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
     }

@@ -16,6 +16,7 @@ import platform
 import subprocess
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,10 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(to_toml(scenario).encode("utf-8")).hexdigest()
 
 
+@cache
 def code_version() -> str:
-    """The package version, with the git commit when run from a checkout."""
+    """The package version, with the git commit when run from a checkout (asked once per
+    process)."""
     try:
         version = metadata.version("helpline-sim")
     except metadata.PackageNotFoundError:
@@ -129,9 +132,10 @@ def code_version() -> str:
     return version
 
 
+@cache
 def source_digest() -> str:
     """SHA-256 of the package's source files: two runs with the same digest ran the same code,
-    committed or not."""
+    committed or not (read once per process: the code that runs is the code first loaded)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
@@ -142,13 +146,24 @@ def source_digest() -> str:
 
 def environment() -> dict[str, str]:
     """Versions of what computed the result."""
+    return dict(_environment())
+
+
+@cache
+def _environment() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for package in ("simpy", "numpy", "pandas", "scipy", "pydantic"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             out[package] = "unknown"
-    return out
+    return tuple(out.items())
+
+
+def provenance() -> dict[str, Any]:
+    """What computed a result, for its manifest: code version, source digest, environment."""
+    return {"code_version": code_version(), "source_sha256": source_digest(),
+            "environment": environment()}
 
 
 def file_digest(path: Path) -> str:

@@ -19,8 +19,7 @@ import pandas as pd
 from sim import kpis
 from sim.execution import Progress, Task, default_workers, execute
 from sim.outputs import (
-    code_version,
-    environment,
+    provenance,
     scenario_hash,
     source_digest,
     write_csv,
@@ -168,9 +167,7 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
         "scenario_sha256": scenario_hash(scenario),
         "seed": seed,
         "replications": len(results),
-        "code_version": code_version(),
-        "source_sha256": source_digest(),
-        "environment": environment(),
+        **provenance(),
         "replication_seconds": [round(r.seconds, 3) for r in results],
         **extra,
     }

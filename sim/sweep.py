@@ -41,8 +41,7 @@ from sim.execution import Progress, Task, execute
 from sim.glossary import KPIS
 from sim.kpis import mean_ci
 from sim.outputs import (
-    code_version,
-    environment,
+    provenance,
     scenario_hash,
     source_digest,
     write_csv,
@@ -256,9 +255,7 @@ def run_sweep(
         "seed": sweep.seed,
         "results_computed": computed,
         "results_reused": reused,
-        "code_version": code_version(),
-        "source_sha256": source_digest(),
-        "environment": environment(),
+        **provenance(),
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
     }
