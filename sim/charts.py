@@ -4,6 +4,7 @@ language. Nothing here knows the simulation; each function takes tables and retu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,11 +222,8 @@ def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> g
     x, others = parameters[0], parameters[1:]
     fig = make_subplots(rows=(len(kpis) + 1) // 2, cols=2,
                         subplot_titles=[words.label(k) for k in kpis])
-    combos = points.groupby(others, sort=True) if others else [((), points)]
-    for c, (key, frame) in enumerate(combos):
+    for c, (name, frame) in enumerate(_combinations(points, others, x)):
         frame = frame.sort_values(x)
-        values = key if isinstance(key, tuple) else (key,)
-        name = ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)) or x
         for k, kpi in enumerate(kpis):
             row, col = k // 2 + 1, k % 2 + 1
             scale, top = (100.0, 100.0) if KPIS[kpi].unit == "share" else (1.0, np.inf)
@@ -247,6 +245,18 @@ def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> g
     return fig
 
 
+def _combinations(points: pd.DataFrame, others: list[str], default: str
+                  ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The points of each combination of the `others` parameters, named `p = v, ...` (the
+    `default` name when there are no others)."""
+    if not others:
+        yield default, points
+        return
+    for key, frame in points.groupby(others, sort=True):
+        values = key if isinstance(key, tuple) else (key,)
+        yield ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)), frame
+
+
 def breakeven_curve(points: pd.DataFrame, breakeven: pd.DataFrame, parameter: str, kpi: str,
                     parameters: list[str], words: Words) -> go.Figure | None:
     """The difference of a KPI to the reference along one parameter, with its 95 % band, and
@@ -256,11 +266,8 @@ def breakeven_curve(points: pd.DataFrame, breakeven: pd.DataFrame, parameter: st
         return None
     others = [p for p in parameters if p != parameter]
     fig = go.Figure()
-    combos = points.groupby(others, sort=True) if others else [((), points)]
-    for c, (key, frame) in enumerate(combos):
+    for c, (name, frame) in enumerate(_combinations(points, others, kpi)):
         frame = frame.sort_values(parameter)
-        values = key if isinstance(key, tuple) else (key,)
-        name = ", ".join(f"{p} = {v}" for p, v in zip(others, values, strict=True)) or kpi
         fig.add_trace(_band(frame[parameter], frame[f"{kpi}_diff_ci_low"],
                             frame[f"{kpi}_diff_ci_high"], c))
         fig.add_trace(go.Scatter(x=frame[parameter], y=frame[column], name=name,

@@ -91,11 +91,23 @@ def _write_report(folder: Path, lang: str, png: bool = False) -> None:
 
 def _load(path: Path) -> Scenario:
     """Load a scenario or exit 2 listing every problem."""
-    try:
+    with _bad_input():
         return load_scenario(path)
+
+
+@contextmanager
+def _bad_input() -> Iterator[None]:
+    """Exit 2 listing every problem of a scenario or sweep file that failed to load."""
+    try:
+        yield
     except ScenarioError as exc:
         _report_issues(exc)
         raise typer.Exit(BAD_INPUT) from None
+
+
+def _command() -> str:
+    """The command line that produced a result, for its manifest."""
+    return " ".join(["helpline", *sys.argv[1:]])
 
 
 def _report_issues(exc: ScenarioError) -> None:
@@ -173,7 +185,7 @@ def run_command(
     with _failures(), _progress(loaded.name) as update:
         result = run(loaded, replications=replications, seed=seed, workers=workers,
                      progress=update, store=_store(folder, fresh))
-    result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.manifest["command"] = _command()
     result.assumptions = register(scenario)
     result.write(folder, excel_fr)
     out.print(summary_table(result, f"{loaded.title or loaded.name} — "
@@ -228,7 +240,7 @@ def compare_command(
         result = compare(loaded, replications=replications, seed=seed, workers=workers,
                          precision=wanted, max_replications=max_replications,
                          store=_store(folder, fresh), progress=update)
-    result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.manifest["command"] = _command()
     for one, path in zip(result.runs, scenarios, strict=True):
         one.assumptions = register(path)
     result.write(folder, excel_fr)
@@ -263,16 +275,13 @@ def sweep_command(
     lang: Language = "en",
 ) -> None:
     """Run a grid of variants of a base scenario; resumable, locally or on a Dask cluster."""
-    try:
+    with _bad_input():
         sweep = load_sweep(sweep_file)
-    except ScenarioError as exc:
-        _report_issues(exc)
-        raise typer.Exit(BAD_INPUT) from None
     folder = out_dir or Path("results") / f"sweep-{sweep.name}"
     with _failures(), _progress(f"sweep {sweep.name}") as update:
         result = run_sweep(sweep, store=_store(folder, fresh), workers=workers,
                            scheduler=scheduler, progress=update)
-    result.manifest["command"] = " ".join(["helpline", *sys.argv[1:]])
+    result.manifest["command"] = _command()
     result.write(folder, excel_fr)
     out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
               f"{result.computed} computed, {result.reused} reused from an earlier run.")

@@ -58,7 +58,7 @@ def comparison_table(comparison: Comparison) -> Table:
         table.add_column(name if i == 0 else f"{name}\n(difference, 95 % CI)", justify="right")
     rows = comparison.table
     for kpi, frame in rows.groupby("kpi", sort=False):
-        unit, better = KPIS[str(kpi)].unit, KPIS[str(kpi)].better
+        unit = KPIS[str(kpi)].unit
         base = frame.iloc[0]
         means = frame["mean"].astype(float)
         if math.isnan(base["mean"]) or (unit != "share" and (means.fillna(0) == 0).all()):
@@ -67,9 +67,8 @@ def comparison_table(comparison: Comparison) -> Table:
         for _, row in frame.iloc[1:].iterrows():
             diff, low, high = (float(row[c]) for c in ("diff_mean", "diff_ci_low",
                                                        "diff_ci_high"))
-            colour = ""
-            if not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
-                colour = "green" if (diff > 0) == (better == "higher") else "red"
+            colour = {"better": "green", "worse": "red", "": ""}[
+                KPIS[str(kpi)].verdict(diff, low, high)]
             text = (f"{_fmt(float(row['mean']), unit)}  {'+' if diff >= 0 else ''}"
                     f"{_fmt(diff, unit)} [{_fmt(low, unit)}, {_fmt(high, unit)}]")
             cells.append(f"[{colour}]{text}[/]" if colour else text)

@@ -35,8 +35,13 @@ def _target_text(words: Words, run: RunData, kpi: str) -> str:
     if target is None:
         return ""
     share = met_share(run, kpi, target)
-    goal = f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
-    return words.t("f_target", target=goal, share=words.percent(share, 0))
+    return words.t("f_target", target=goal_text(words, kpi, target),
+                   share=words.percent(share, 0))
+
+
+def goal_text(words: Words, kpi: str, target: Target) -> str:
+    """A target the reader's way: `≥ 95,0 %`."""
+    return f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
 
 
 def title(scenario: Scenario, words: Words) -> str:
@@ -189,13 +194,9 @@ def _rests_on(results: Results, words: Words) -> list[str]:
     """What the headline figures rest on: the count of facts and assumptions, then, for the
     promise, the money and the provider's quality, the values and why they were chosen (with
     the option's name when the options differ)."""
-    frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
-              if not r.assumptions.empty]
-    if not frames:
+    register = register_of(results)
+    if register.empty:
         return []
-    register = pd.concat(frames, ignore_index=True).fillna({"note": ""})
-    register = register.groupby(["path", "value", "kind", "note"], sort=False)["option"].agg(
-        list).reset_index()
     counts = register["kind"].value_counts()
     out = [words.t("f_rests", facts=int(counts.get("fact", 0)),
                    derived=int(counts.get("derived", 0)),
@@ -213,10 +214,21 @@ def _rests_on(results: Results, words: Words) -> list[str]:
             if note.startswith(kind):  # "assumption: why" after the kind says only why
                 note = note[len(kind):].lstrip(" :")
             why.append(words.t(kind) + (f" — {_short(note)}" if note else ""))
-            semicolon = " ; " if words.lang == "fr" else "; "
-            items.append(f"{row['path']} = {row['value']} ({semicolon.join(why)})")
+            items.append(f"{row['path']} = {row['value']} ({words.join(why)})")
         out.append(words.t(key, items=words.join(items)))
     return out
+
+
+def register_of(results: Results) -> pd.DataFrame:
+    """The assumptions registers of every option, each value once, with the list of the
+    options that hold it (`option`); empty when no option has a register."""
+    frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
+              if not r.assumptions.empty]
+    if not frames:
+        return pd.DataFrame(columns=["path", "value", "kind", "note", "option"])
+    register = pd.concat(frames, ignore_index=True).fillna({"note": ""})
+    return register.groupby(["path", "value", "kind", "note"], sort=False,
+                            dropna=False)["option"].agg(list).reset_index()
 
 
 def _short(text: str, limit: int = 110) -> str:
@@ -244,8 +256,8 @@ def _sweep_findings(results: Results, words: Words) -> list[str]:
                    base=manifest.get("base", ""), replications=manifest.get("replications", ""))]
     breakeven = results.breakeven
     if breakeven is not None:
-        crossing = next(c for c in breakeven.columns if c.endswith(" at break-even"))
-        parameter = crossing.removesuffix(" at break-even")
+        parameter = results.breakeven_parameter
+        crossing = f"{parameter} at break-even"
         others = [c for c in breakeven.columns[:list(breakeven.columns).index("kpi")]]
         for row in breakeven.to_dict("records"):
             where = ", ".join(f"{p} = {_parameter(p, row[p], words)}" for p in others)

@@ -1,12 +1,13 @@
 """The KPI glossary: names, units, which direction is better, and plain-language definitions.
 
 Every table, target and report speaks these names (DESIGN.md section 7). This module is pure data
-and imports nothing, so the scenario schema can check `[targets]` against it and the report can
-translate it.
+and imports nothing of the package, so the scenario schema can check `[targets]` against it and
+the report can translate it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +23,13 @@ class Kpi:
     better: Direction
     en: str
     fr: str
+
+    def verdict(self, diff: float, low: float, high: float) -> str:
+        """`better` or `worse` for a difference whose interval `[low, high]` excludes no
+        change, on a KPI with a better direction; empty otherwise."""
+        if self.better == "neutral" or math.isnan(low) or not (low > 0 or high < 0):
+            return ""
+        return "better" if (diff > 0) == (self.better == "higher") else "worse"
 
 
 _KPIS = (

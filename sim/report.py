@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
@@ -25,8 +24,10 @@ from sim import charts
 from sim.findings import (
     comparison_row,
     findings,
+    goal_text,
     mean,
     met_share,
+    register_of,
     title,
     translate_note,
     verdict,
@@ -96,11 +97,9 @@ def _diff_cell(results: Results, run: RunData, kpi: str, words: Words) -> str:
                                                              "diff_ci_high"))
     if math.isnan(diff):
         return "<td class='num'>–</td>"
-    css = ""
-    better = KPIS[kpi].better
+    verdict = KPIS[kpi].verdict(diff, low, high)
     shown = any(ch in "123456789" for ch in words.signed(kpi, diff))  # not a rounded zero
-    if shown and not math.isnan(low) and (low > 0 or high < 0) and better != "neutral":
-        css = " better" if (diff > 0) == (better == "higher") else " worse"
+    css = f" {verdict}" if verdict and shown else ""
     return (f"<td class='num diff{css}'>{_esc(words.signed(kpi, diff))}<br><small>"
             f"{_esc(words.signed(kpi, low))} … {_esc(words.signed(kpi, high))}</small></td>")
 
@@ -113,7 +112,7 @@ def _target_cell(runs: list[RunData], kpi: str, words: Words) -> str:
             continue
         share = met_share(run, kpi, target)
         css = "ok" if share >= 0.8 else "warn" if share >= 0.5 else "bad"
-        goal = f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
+        goal = goal_text(words, kpi, target)
         colon = " :" if words.lang == "fr" else ":"
         met = words.t("met_in", share=words.percent(share, 0))
         parts.append(f"<span class='{css}'>{_esc(run.scenario.name)}{colon} {_esc(goal)} — "
@@ -152,13 +151,10 @@ def sources_list(results: Results, words: Words) -> str:
 
 def assumptions_table(results: Results, words: Words) -> str:
     """The register of every option, each value once, with what it rests on."""
-    frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
-              if not r.assumptions.empty]
-    if not frames:
+    register = register_of(results)
+    if register.empty:
         return ""
-    register = pd.concat(frames, ignore_index=True).fillna({"note": ""})
-    register = register.groupby(["path", "value", "kind", "note"], sort=False,
-                                dropna=False)["option"].agg(", ".join).reset_index()
+    register["option"] = register["option"].map(", ".join)
     everyone = ", ".join(r.scenario.name for r in results.runs)
     register["option"] = register["option"].replace(everyone, words.t("all_options"))
     register["note"] = register["note"].map(lambda note: translate_note(note, words))
@@ -181,15 +177,16 @@ def provenance(results: Results, words: Words) -> str:
     items = []
     manifests = [r.manifest for r in results.runs] or [results.manifest]
     for manifest in manifests:
-        semicolon = " ; " if words.lang == "fr" else "; "
         items.append(
             f"<li><strong>{_esc(manifest.get('scenario', manifest.get('sweep', '')))}</strong>"
-            f" — {_esc(words.t('seed'))} {_esc(manifest.get('seed'))}, "
-            f"{_esc(manifest.get('replications'))} {_esc(words.t('replications'))}{semicolon}"
-            f"{_esc(words.t('code_version'))} <code>{_esc(manifest.get('code_version'))}</code>"
-            f"{semicolon}{_esc(words.t('scenario_hash'))} "
-            f"<code>{_esc(manifest.get('scenario_sha256', manifest.get('base_sha256', '')))}"
-            f"</code></li>")
+            " — " + words.join([
+                f"{_esc(words.t('seed'))} {_esc(manifest.get('seed'))}, "
+                f"{_esc(manifest.get('replications'))} {_esc(words.t('replications'))}",
+                f"{_esc(words.t('code_version'))} "
+                f"<code>{_esc(manifest.get('code_version'))}</code>",
+                f"{_esc(words.t('scenario_hash'))} <code>"
+                f"{_esc(manifest.get('scenario_sha256', manifest.get('base_sha256', '')))}"
+                "</code>"]) + "</li>")
     command = results.manifest.get("command", "")
     return (f"<ul>{''.join(items)}</ul><p>{_esc(words.t('command'))}: "
             f"<code>{_esc(command)}</code></p>")
@@ -244,10 +241,8 @@ def figures(results: Results, words: Words) -> list[go.Figure]:
         assert results.points is not None
         out = [charts.sweep_curves(results.points, results.parameters, words)]
         if results.breakeven is not None:
-            crossing = next(c for c in results.breakeven.columns
-                            if c.endswith(" at break-even"))
             out.append(charts.breakeven_curve(
-                results.points, results.breakeven, crossing.removesuffix(" at break-even"),
+                results.points, results.breakeven, results.breakeven_parameter,
                 str(results.breakeven["kpi"].iloc[0]), results.parameters, words))
         return [f for f in out if f is not None]
     return charts.all_charts([r.option for r in results.runs], words)

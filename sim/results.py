@@ -48,6 +48,14 @@ class Results:
     breakeven: pd.DataFrame | None = None
     parameters: list[str] = field(default_factory=list)
 
+    @property
+    def breakeven_parameter(self) -> str:
+        """The grid parameter the break-even was sought along (its column `<name> at
+        break-even` in `breakeven.csv`)."""
+        assert self.breakeven is not None
+        crossing = next(c for c in self.breakeven.columns if c.endswith(" at break-even"))
+        return crossing.removesuffix(" at break-even")
+
 
 def _read(path: Path, **kwargs: Any) -> pd.DataFrame:
     if not path.exists():
