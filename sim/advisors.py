@@ -110,19 +110,15 @@ class AdvisorPool:
              then: Then | None = None) -> None:
         """Keep `advisor` busy for `minutes` from `now` (the current time) on `contact`; call
         `then(contact)` when the work is done."""
-        self.busy[advisor] = True
-        if then is not None:  # (reset to None once called)
-            self._then[advisor] = then
-            self._contact[advisor] = contact
         self._log_task((advisor, kind, now, now + minutes, contact))
-        self.env.schedule(Due(self._finish, advisor), NORMAL, minutes)
+        self.answer(advisor, minutes, contact, now, then)
 
     def answer(self, advisor: int, minutes: float, contact: int, now: float,
                then: Then | None) -> None:
         """`work` on a live call, not logged as a task: the calls table already holds it
         (`Recorder.call_tasks` rebuilds those rows)."""
         self.busy[advisor] = True
-        if then is not None:
+        if then is not None:  # (reset to None once called)
             self._then[advisor] = then
             self._contact[advisor] = contact
         heapq.heappush(self._calendar,

@@ -18,7 +18,7 @@ defined.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 
 import numpy as np
@@ -146,10 +146,16 @@ class Calendar:
         return self._clocks["business"].inverse(x)
 
     def after(self, t: float, allowed_minutes: float, clock: str) -> float:
-        """The time `allowed_minutes` after `t` on the given clock (a scalar `deadline`)."""
+        """The time `allowed_minutes` after `t` on the given clock (`deadline` for one time,
+        without arrays: it is asked during the run)."""
         if clock == "calendar":
             return t + allowed_minutes
-        return float(self.deadline(np.array([t]), allowed_minutes, clock)[0])
+        while True:
+            counted = self._clocks[clock]
+            try:
+                return counted.reached(counted.elapsed_at(t) + allowed_minutes)
+            except _PastTheEnd:
+                self._build(self.total_days * 2)  # a very long deadline: extend the calendar
 
     def deadline(self, t: np.ndarray, allowed_minutes: float | np.ndarray,
                  clock: str) -> np.ndarray:
@@ -175,6 +181,9 @@ class _Clock:
     def __init__(self, starts: np.ndarray, ends: np.ndarray) -> None:
         self.starts, self.ends = starts, ends
         self.before = np.concatenate([[0.0], np.cumsum(ends - starts)])  # counted before each
+        # the same as lists, for one time at a time (same arithmetic, same results)
+        self._starts, self._ends = starts.tolist(), ends.tolist()
+        self._before = self.before.tolist()
 
     def elapsed(self, t: np.ndarray) -> np.ndarray:
         """Minutes counted from the origin to each time in `t`."""
@@ -191,6 +200,22 @@ class _Clock:
         if np.any(j >= len(self.starts)):
             raise _PastTheEnd
         return self.starts[j] + (x - self.before[j])
+
+
+    def elapsed_at(self, t: float) -> float:
+        """`elapsed` for one time."""
+        i = bisect_right(self._starts, t) - 1
+        if i < 0:
+            return 0.0
+        start = self._starts[i]
+        return self._before[i] + min(max(t - start, 0.0), self._ends[i] - start)
+
+    def reached(self, x: float) -> float:
+        """`inverse` for one count of minutes."""
+        j = bisect_left(self._before, x, 1) - 1
+        if j >= len(self._starts):
+            raise _PastTheEnd
+        return self._starts[j] + (x - self._before[j])
 
 
 class _PastTheEnd(Exception):

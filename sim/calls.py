@@ -185,13 +185,13 @@ class InboundLine:
     def _answer(self, advisor: int, contact: int, attempt: int, arrived: float,
                 now: float) -> None:
         self._log_call((contact, attempt + 1, arrived, _ANSWERED, now - arrived, advisor))
-        self.first_reached[contact] = now
         if self.follow_up[contact]:
             journeys = self.journeys
             journeys.first_contact(contact, now, now + self.talk[contact], self.is_provider)
             self.pool.answer(advisor, self.work_minutes[contact], contact, now,
                              journeys.after_first_contact)
             return
+        self.first_reached[contact] = now
         self.outcome[contact] = _CONTACT_ANSWERED
         self.answered_at[contact] = now + self.talk[contact]
         self.pool.answer(advisor, self.work_minutes[contact], contact, now, None)

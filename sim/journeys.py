@@ -142,9 +142,13 @@ class Journeys:
 
     def to_provider(self, contact: int, provider: int) -> None:
         """A live call overflowed to the provider: its contact work follows it there."""
-        for kind in ("calls", "callbacks", "research"):
-            self.team_for[kind][contact] = provider
+        self.reroute(contact, provider)
         self.first_team[contact] = provider
+
+    def reroute(self, contact: int, team: int) -> None:
+        """The contact's calls, callbacks and research go to `team` from now on."""
+        for kind in ("calls", "callbacks", "research"):
+            self.team_for[kind][contact] = team
 
     def route(self, team_for: dict[str, list[int]]) -> None:
         """Set each contact's team for each kind of work; the team of the first contact is

@@ -110,10 +110,11 @@ def simulate(members: Members) -> Tables:
     journeys.finish()
 
     calls = recorder.calls_table()
+    answered = calls[calls["outcome"] == "answered"]
     return Tables(
         contacts=_contacts_table(scenario, contacts, journeys, quality),
         calls=calls,
-        tasks=recorder.tasks_table(TASK_KINDS, calls, _call_minutes(calls, teams, pool)),
+        tasks=recorder.tasks_table(TASK_KINDS, answered, _call_minutes(answered, teams, pool)),
         advisor_time=_advisor_time(roster, recorder),
         steps=recorder.steps_table(STEP_NAMES),
         files=pd.concat([t.files.table() for t in teams if t.files is not None]
@@ -150,9 +151,8 @@ def _self_service(scenario: Scenario, contacts: Contacts, journeys: Journeys) ->
     journeys.return_after = contacts.return_after.tolist()
 
 
-def _call_minutes(calls: pd.DataFrame, teams: list[Team], pool: AdvisorPool) -> np.ndarray:
+def _call_minutes(answered: pd.DataFrame, teams: list[Team], pool: AdvisorPool) -> np.ndarray:
     """Advisor minutes of each answered call, at the speed of the team that answered it."""
-    answered = calls[calls["outcome"] == "answered"]
     contact = answered["contact"].to_numpy()
     team = np.asarray(pool.team_of, dtype=np.int64)[answered["advisor"].to_numpy()]
     minutes = np.zeros(len(answered))

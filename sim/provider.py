@@ -114,8 +114,7 @@ class ProviderQuality:
         contact = event._value
         journeys = self.journeys
         journeys.end(contact, HANDOFF_STEP, self.env.now)
-        for kind in ("calls", "callbacks", "research"):
-            journeys.team_for[kind][contact] = self.inhouse_callbacks[contact]
+        journeys.reroute(contact, self.inhouse_callbacks[contact])
         callbacks = journeys.team("callbacks", contact).callbacks
         assert callbacks is not None
         callbacks.owe(contact, answer=True, talk=self.handoff_work[contact])

@@ -91,12 +91,11 @@ class Recorder:
         order = np.argsort(contact, kind="stable")
         return frame.take(order).reset_index(drop=True)
 
-    def tasks_table(self, kinds: list[str], calls: pd.DataFrame, call_minutes: np.ndarray
+    def tasks_table(self, kinds: list[str], answered: pd.DataFrame, call_minutes: np.ndarray
                     ) -> pd.DataFrame:
         """Advisor work pieces as a DataFrame (minutes): the logged tasks, and the live calls
-        rebuilt from the calls table (answered at arrival + wait, for `call_minutes` of talk
-        and wrap-up, one per answered call), sorted by start."""
-        answered = calls[calls["outcome"] == "answered"]
+        rebuilt from the answered rows of the calls table (answered at arrival + wait, for
+        `call_minutes` of talk and wrap-up, one per answered call), sorted by start."""
         call_start = (answered["arrived_min"] + answered["wait_min"]).to_numpy()
         call_contact = answered["contact"].to_numpy()
         logged = _columns(self.tasks, 5)

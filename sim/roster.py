@@ -48,7 +48,6 @@ class Roster:
     """Availability and scheduled time of every advisor over the horizon."""
 
     advisors: int
-    shift_of: list[int]  # index of the advisor's shift (0 when staffed by a plain count)
     available: list[list[tuple[float, float, int]]]  # per advisor: (start, end, how it ends)
     team_of: list[str] = field(default_factory=list)  # per advisor
     scheduled: list[tuple[int, float, float]] = field(default_factory=list)  # shift pieces
@@ -66,7 +65,7 @@ def build_roster(scenario: Scenario, calendar: Calendar, streams: Streams) -> Ro
     inhouse = sum(team != PROVIDER for team in team_of)
     for advisor in range(inhouse - scenario.callbacks.reserved_advisors, inhouse):
         team_of[advisor] = RESERVED
-    roster = Roster(len(shift_of), shift_of, [], team_of)
+    roster = Roster(len(shift_of), [], team_of)
     meetings = _meeting_times(scenario, calendar, inhouse)
     rota = _rota(scenario, inhouse)
     for advisor, shift in enumerate(shift_of):

@@ -132,6 +132,7 @@ def build_teams(env: Environment, scenario: Scenario, calendar: Calendar, contac
     provider_contacts = _provider_contacts(scenario, contacts)
     resolution = np.asarray(journeys.resolution, dtype=np.int64)
     local_follow_up = ((resolution != FIRST_CONTACT) | contacts.opens_file).tolist()
+    closes = _file_answers(scenario, contacts) if scenario.files is not None else []
     for team in teams:
         if team.index == reserved:
             continue  # works from the in-house queues
@@ -148,7 +149,6 @@ def build_teams(env: Environment, scenario: Scenario, calendar: Calendar, contac
             team.research = TaskQueue(pool, RESEARCH, served_by)
             team.research_minutes = own.research.tolist()
         if "files" in team.does and scenario.files is not None:
-            closes = _file_answers(scenario, contacts)
             team.files = FileDesk(env, scenario.files, own, calendar, pool, journeys, closes,
                                   served_by, team.is_provider)
         if "remediation" in team.does:

@@ -281,3 +281,17 @@ def test_calendar_dates_follow_the_horizon_start() -> None:
     assert cal.date(30) == date(2012, 5, 31)
     assert cal.date(31) == date(2012, 5, 31) + timedelta(days=1)
     assert [cal.weekday(d) for d in range(7)] == [1, 2, 3, 4, 5, 6, 0]
+
+
+@pytest.mark.parametrize("clock", ["business", "open-days"])
+def test_one_deadline_at_a_time_is_exactly_the_vectorised_deadline(clock: str) -> None:
+    # `after` answers one time during a run without arrays; it must give the same float
+    cal = calendar(*MAY_2012, margin_days=10, public_holidays="fr")
+    rng = np.random.default_rng(7)
+    t = np.concatenate([rng.uniform(-2 * DAY, 40 * DAY, 500),
+                        cal.starts[:50], cal.ends[:50]])  # on the edges too
+    allowed = rng.choice([0.0, 1.0, 4 * HOUR, 48 * HOUR, 72 * HOUR, 30 * DAY], len(t))
+    one_by_one = [cal.after(float(x), float(a), clock) for x, a in zip(t, allowed, strict=True)]
+    assert one_by_one == cal.deadline(t, allowed, clock).tolist()
+    assert cal.after(at(4, "16:00"), 0.0, clock) == float(cal.deadline(at(4, "16:00"), 0.0,
+                                                                        clock))
