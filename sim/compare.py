@@ -26,7 +26,7 @@ from scipy import stats
 
 from sim.execution import Progress
 from sim.glossary import KPIS
-from sim.kpis import mean_ci
+from sim.kpis import mean_ci, met_share, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
@@ -34,7 +34,7 @@ from sim.outputs import (
     write_manifest,
 )
 from sim.replication import ReplicationResult
-from sim.runner import RunResult, assemble, run_replications
+from sim.runner import RunResult, assemble, replication_table, run_replications
 from sim.scenario import Scenario, Target
 from sim.store import ResultStore
 
@@ -115,8 +115,8 @@ def compare(
                                            store=store, scheduler=scheduler, progress=step)
             finished += n - done
         done = n
-        runs = [assemble(s, seed, r, {}) for s, r in zip(scenarios, results, strict=True)]
-        widest = _widest(runs, precision)
+        widest = _widest([replication_table(s, seed, r)
+                          for s, r in zip(scenarios, results, strict=True)], precision)
         if not precision or all(widest[k] <= precision[k] for k in precision):
             reached = True
             break
@@ -124,6 +124,7 @@ def compare(
             reached = False
             break
         n = min(max_replications, _needed(n, widest, precision))
+    runs = [assemble(s, seed, r, {}) for s, r in zip(scenarios, results, strict=True)]
     table = comparison_table(runs)
     manifest = {
         "scenarios": [{"name": s.name, "title": s.title, "scenario_sha256": scenario_hash(s)}
@@ -141,17 +142,18 @@ def compare(
     return Comparison(runs, table, n, precision, reached, manifest)
 
 
-def _widest(runs: list[RunResult], precision: dict[str, float]) -> dict[str, float]:
-    """Per KPI asked, the widest half-width among options and paired differences."""
+def _widest(tables: list[pd.DataFrame], precision: dict[str, float]) -> dict[str, float]:
+    """Per KPI asked, the widest half-width among options and paired differences (`tables`:
+    each option's replications, the base first)."""
     out = {}
-    base = runs[0].replications
+    base = tables[0]
     for kpi in precision:
         halves = []
-        for run in runs:
-            values = run.replications[kpi].dropna().to_numpy(dtype=float)
+        for i, table in enumerate(tables):
+            values = table[kpi].dropna().to_numpy(dtype=float)
             halves.append(_half(values))
-            if run is not runs[0]:
-                halves.append(_half(_paired(run.replications, base, kpi)))
+            if i > 0:
+                halves.append(_half(paired(table, base, kpi)))
         out[kpi] = max(halves) if halves else math.inf
     return out
 
@@ -181,14 +183,6 @@ def _needed(n: int, widest: dict[str, float], precision: dict[str, float]) -> in
     return needed
 
 
-def _paired(option: pd.DataFrame, base: pd.DataFrame, kpi: str) -> np.ndarray:
-    """Option minus base, replication by replication (both present)."""
-    joined = option[["replication", kpi]].merge(base[["replication", kpi]], on="replication",
-                                                suffixes=("", "_base"))
-    diff = joined[kpi] - joined[f"{kpi}_base"]
-    return diff.dropna().to_numpy(dtype=float)
-
-
 def comparison_table(runs: list[RunResult]) -> pd.DataFrame:
     """One row per (scenario, KPI): mean and CI, paired difference to the first scenario and
     its CI, the target and the share of replications meeting it."""
@@ -196,27 +190,21 @@ def comparison_table(runs: list[RunResult]) -> pd.DataFrame:
     rows = []
     for run in runs:
         targets = {**base.scenario.targets, **run.scenario.targets}
+        summary = {s["kpi"]: s for s in run.summary.to_dict("records")}  # mean and interval
         for kpi in KPIS:
             values = run.replications[kpi]
-            summary = mean_ci(values.dropna().to_numpy(dtype=float))
             row: dict[str, Any] = {"scenario": run.scenario.name, "kpi": kpi,
-                                   "mean": summary["mean"], "ci_low": summary["ci_low"],
-                                   "ci_high": summary["ci_high"]}
+                                   **{k: summary[kpi][k] for k in ("mean", "ci_low", "ci_high")}}
             if run is base:
                 row.update(diff_mean=math.nan, diff_ci_low=math.nan, diff_ci_high=math.nan)
             else:
-                diff = mean_ci(_paired(run.replications, base.replications, kpi))
+                diff = mean_ci(paired(run.replications, base.replications, kpi))
                 row.update(diff_mean=diff["mean"], diff_ci_low=diff["ci_low"],
                            diff_ci_high=diff["ci_high"])
             target: Target | None = targets.get(kpi)
             row["target"] = f"{target.op}{target.value:g}" if target else ""
-            row["target_met_share"] = _met_share(values, target)
+            row["target_met_share"] = met_share(values, target)
             rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _met_share(values: pd.Series, target: Target | None) -> float:
-    known = values.dropna()
-    if target is None or known.empty:
-        return math.nan
-    return float(np.mean([target.met(float(v)) for v in known]))

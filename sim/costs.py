@@ -23,6 +23,12 @@ from sim.roster import PROVIDER
 from sim.scenario import Scenario
 
 
+def measured_days(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The rows of the advisor-day table in the measured window (after the warm-up)."""
+    return days[days["date"] >= pd.Timestamp(scenario.horizon.start)
+                + pd.Timedelta(days=scenario.horizon.warmup_days)]
+
+
 def months(scenario: Scenario) -> pd.DataFrame:
     """The calendar months of the measured window: start and end (minutes) and the share of
     the month covered."""
@@ -48,8 +54,7 @@ def costs(scenario: Scenario, days: pd.DataFrame, measured: pd.DataFrame,
 
     `days` is the advisor-day table (with `team`), `measured` the measured contacts.
     """
-    window = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
-                  + pd.Timedelta(days=scenario.horizon.warmup_days)]
+    window = measured_days(days, scenario)
     inhouse = window[window["team"] != PROVIDER]
     paid = float(inhouse["scheduled_hours"].sum() + inhouse["overtime_hours"].sum())
     rate = scenario.staff.cost_per_hour

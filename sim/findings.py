@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import kpis
 from sim.i18n import Words
 from sim.results import Results, RunData
 from sim.scenario import Scenario, Target
@@ -25,9 +26,8 @@ def mean(run: RunData, kpi: str) -> float:
 
 
 def met_share(run: RunData, kpi: str, target: Target) -> float:
-    values = run.replications[kpi].dropna()
-    return float(sum(target.met(float(v)) for v in values) / len(values)) if len(values) \
-        else math.nan
+    """Share of the option's replications meeting the target."""
+    return kpis.met_share(run.replications[kpi], target)
 
 
 def _target_text(words: Words, run: RunData, kpi: str) -> str:

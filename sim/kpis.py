@@ -14,11 +14,11 @@ import pandas as pd
 from scipy import stats
 
 from sim.calendar import DAY
-from sim.costs import costs, per_on_time_answer
+from sim.costs import costs, measured_days, per_on_time_answer
 from sim.glossary import KPIS
 from sim.records import Tables
 from sim.roster import PROVIDER
-from sim.scenario import Scenario, minutes
+from sim.scenario import Scenario, Target, minutes
 
 LINES_KINDS = ("available", "overtime", "late")
 """Advisor time on the lines: the denominator of occupancy."""
@@ -181,9 +181,8 @@ def _file_kpis(files: pd.DataFrame, end: float) -> dict[str, float]:
 
 def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     """KPIs about the in-house advisors, from the advisor-day table, in the window."""
-    measured = days[(days["date"] >= pd.Timestamp(scenario.horizon.start)
-                     + pd.Timedelta(days=scenario.horizon.warmup_days))
-                    & (days["team"] != PROVIDER)]
+    measured = measured_days(days, scenario)
+    measured = measured[measured["team"] != PROVIDER]
     return {
         "occupancy": _ratio(measured["work_hours"].sum(), measured["lines_hours"].sum()),
         "overtime_hours": float(measured["overtime_hours"].sum()),
@@ -253,8 +252,7 @@ def group_kpis(tables: Tables, scenario: Scenario) -> pd.DataFrame:
 def team_kpis(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Per team (in-house, each group, reserved advisors, provider): occupancy, overtime and
     hours, in the window."""
-    measured = days[days["date"] >= pd.Timestamp(scenario.horizon.start)
-                    + pd.Timedelta(days=scenario.horizon.warmup_days)]
+    measured = measured_days(days, scenario)
     rows = []
     for team, frame in measured.groupby("team", observed=True):
         rows.append({"team": str(team), "advisors": frame["advisor"].nunique(),
@@ -360,6 +358,23 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
     std = float(values.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
     return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
+
+
+def paired(option: pd.DataFrame, base: pd.DataFrame, kpi: str) -> np.ndarray:
+    """Option minus base on one KPI, replication by replication (both present): the paired
+    differences of common random numbers."""
+    joined = option[["replication", kpi]].merge(base[["replication", kpi]], on="replication",
+                                                suffixes=("", "_base"))
+    diff = joined[kpi] - joined[f"{kpi}_base"]
+    return diff.dropna().to_numpy(dtype=float)
+
+
+def met_share(values: pd.Series, target: Target | None) -> float:
+    """Share of the replications (known values) meeting the target; NaN without either."""
+    known = values.dropna()
+    if target is None or known.empty:
+        return math.nan
+    return float(np.mean([target.met(float(v)) for v in known]))
 
 
 def _ratio(numerator: float, denominator: float) -> float:

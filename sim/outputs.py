@@ -42,14 +42,18 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
         raise
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text atomically."""
-    data = text.encode("utf-8")
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes atomically."""
 
     def write(handle: io.BufferedWriter) -> None:
         handle.write(data)
 
     atomic_write(path, write)
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_csv(path: Path, frame: pd.DataFrame, french: bool = False) -> None:
@@ -89,12 +93,7 @@ def write_csv_fr(path: Path, frame: pd.DataFrame) -> None:
     a byte-order mark, formulas neutralised."""
     text = neutralise(frame).to_csv(index=False, sep=";", decimal=",",
                                     date_format="%d/%m/%Y %H:%M:%S")
-    data = ("\ufeff" + text).encode("utf-8")
-
-    def write(handle: io.BufferedWriter) -> None:
-        handle.write(data)
-
-    atomic_write(path, write)
+    write_text(path, "\ufeff" + text)
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:

@@ -144,13 +144,18 @@ def run_replications(scenario: Scenario, seed: int, replications: Iterable[int],
     return sorted(results, key=lambda r: r.replication)
 
 
+def replication_table(scenario: Scenario, seed: int, results: list[ReplicationResult]
+                      ) -> pd.DataFrame:
+    """One row per replication, in the order given: scenario, replication, seed, the KPIs."""
+    return pd.DataFrame([{"scenario": scenario.name, "replication": r.replication, "seed": seed,
+                          **r.kpis} for r in results])
+
+
 def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
              extra: dict[str, Any]) -> RunResult:
     """Put replication results in order and build the run's tables and manifest."""
     results = sorted(results, key=lambda r: r.replication)
-    rows = [{"scenario": scenario.name, "replication": r.replication, "seed": seed, **r.kpis}
-            for r in results]
-    replications = pd.DataFrame(rows)
+    replications = replication_table(scenario, seed, results)
 
     def stacked(name: str) -> pd.DataFrame:
         frames = [getattr(r, name).assign(scenario=scenario.name, replication=r.replication,

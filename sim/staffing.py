@@ -31,7 +31,7 @@ from sim.calendar import Calendar
 from sim.distributions import mean_minutes
 from sim.execution import Progress
 from sim.glossary import KPIS
-from sim.kpis import mean_ci
+from sim.kpis import mean_ci, met_share
 from sim.runner import run_replications
 from sim.scenario import Resolution, Scenario, ScenarioError, Target, minutes, with_overrides
 from sim.store import ResultStore
@@ -238,12 +238,16 @@ PLATEAU = 0.01
 """A target's margin must gain at least this share of its gap per doubling to be improving."""
 
 
+def _gaining(kpi: str, before: Evaluation, after: Evaluation) -> bool:
+    """Whether the target's margin grew by at least `PLATEAU` of its remaining gap."""
+    margin = after.margins[kpi]
+    return margin - before.margins.get(kpi, -math.inf) > PLATEAU * -margin
+
+
 def _improving(before: Evaluation, after: Evaluation) -> bool:
     """Whether adding advisors still brings an unmet target closer (by a share of its gap)."""
-    for kpi, margin in after.margins.items():
-        if margin < 0 and margin - before.margins.get(kpi, -math.inf) > PLATEAU * -margin:
-            return True
-    return False
+    return any(margin < 0 and _gaining(kpi, before, after)
+               for kpi, margin in after.margins.items())
 
 
 def plateaued(result: StaffingResult) -> list[str]:
@@ -252,7 +256,7 @@ def plateaued(result: StaffingResult) -> list[str]:
         return []
     last, before = result.evaluations[-1], result.evaluations[-2]
     return [kpi for kpi, margin in last.margins.items()
-            if margin < 0 and margin - before.margins.get(kpi, -math.inf) <= PLATEAU * -margin]
+            if margin < 0 and not _gaining(kpi, before, last)]
 
 
 def _search_shifts(evaluate: Callable[[Level], Evaluation], start: Level,
@@ -290,8 +294,7 @@ def staffing_table(result: StaffingResult) -> pd.DataFrame:
             ci = _ci(values.to_numpy(dtype=float))
             row.update({f"{kpi}_mean": ci[0], f"{kpi}_ci_low": ci[1], f"{kpi}_ci_high": ci[2],
                         f"{kpi}_margin": evaluation.margins.get(kpi, math.nan),
-                        f"{kpi}_met_share": float(np.mean([target.met(v) for v in values]))
-                        if len(values) else math.nan})
+                        f"{kpi}_met_share": met_share(values, target)})
         for kpi in ("occupancy", "cost_total"):
             if not evaluation.kpis.empty and kpi not in result.targets:
                 row[f"{kpi}_mean"] = float(evaluation.kpis[kpi].mean())

@@ -14,7 +14,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from sim.outputs import atomic_write
+from sim.outputs import write_bytes
 from sim.scenario import Scenario, to_toml
 
 
@@ -42,21 +42,10 @@ class ResultStore:
             with path.open("rb") as handle:
                 return pickle.load(handle)
         except FileNotFoundError:
-            return None
+            return None  # never finished
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None  # a result from an incompatible version: recompute it
 
     def put(self, key: str, result: Any) -> None:
         """Keep a finished result (atomically: a crash leaves no half file)."""
-        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-
-        def write(handle: Any) -> None:
-            handle.write(data)
-
-        atomic_write(self._path(key), write)
-
-    def __contains__(self, key: str) -> bool:
-        return self._path(key).exists()
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self.folder.glob("*/*.pkl")) if self.folder.exists() else 0
+        write_bytes(self._path(key), pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))

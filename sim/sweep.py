@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.execution import Progress, Task, execute
 from sim.glossary import KPIS
-from sim.kpis import mean_ci
+from sim.kpis import mean_ci, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
@@ -285,10 +285,7 @@ def point_table(rows: pd.DataFrame, parameters: list[str],
             ci = mean_ci(frame[kpi].dropna().to_numpy(dtype=float))
             row.update({f"{kpi}_{s}": ci[s] for s in stats})
             if reference is not None:
-                paired = frame[["replication", kpi]].merge(
-                    reference[["replication", kpi]], on="replication", suffixes=("", "_ref"))
-                diff = mean_ci((paired[kpi] - paired[f"{kpi}_ref"]).dropna().to_numpy(
-                    dtype=float))
+                diff = mean_ci(paired(frame, reference, kpi))
                 row.update({f"{kpi}_diff_{s}": diff[s] for s in stats})
         out.append(row)
     diffs = ("", "_diff") if reference is not None else ("",)
