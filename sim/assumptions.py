@@ -10,11 +10,12 @@ rest on the source documents and which on someone's guess.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from sim.scenario import extends_chain
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(?:#.*)?$")
 _KEY = re.compile(r'^\s*("[^"]+"|[A-Za-z0-9_\-]+)\s*=\s*(.*)$')
@@ -122,18 +123,9 @@ def read_file(path: Path) -> list[Entry]:
 def register(path: str | Path) -> pd.DataFrame:
     """Every value of a scenario and of the files it extends (a child's value replaces its
     parent's), with what it rests on: `path, value, kind, note, file`."""
-    path = Path(path)
-    chain = [path]
-    while True:
-        data = tomllib.loads(chain[-1].read_text(encoding="utf-8"))
-        parent = data.get("extends")
-        if not isinstance(parent, str) or len(chain) > 20:
-            break
-        chain.append(chain[-1].parent / parent)
     merged: dict[str, Entry] = {}
-    for file in reversed(chain):  # parents first, children override
+    for file, data in reversed(extends_chain(Path(path))):  # parents first, children override
         own = read_file(file)
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
         unset = data.get("unset", [])
         for dotted in unset if isinstance(unset, list) else [unset]:
             for key in [k for k in merged if k == dotted or k.startswith(f"{dotted}.")

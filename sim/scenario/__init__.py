@@ -4,13 +4,12 @@ This package imports nothing else of `sim` except the KPI glossary (pure data): 
 reads scenarios, scenarios read nothing.
 """
 
+from sim.scenario.issues import Issue, ScenarioError, validate
 from sim.scenario.loading import (
-    Issue,
-    ScenarioError,
     deep_merge,
+    extends_chain,
     load_scenario,
     to_toml,
-    validate,
     with_overrides,
 )
 from sim.scenario.schema import Scenario, Target
@@ -24,6 +23,7 @@ __all__ = [
     "ScenarioError",
     "Target",
     "deep_merge",
+    "extends_chain",
     "load_scenario",
     "minutes",
     "to_toml",

@@ -8,7 +8,7 @@ and know their mean (`expected()`); drawing values is `sim.distributions`' job.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, model_validator
 
@@ -136,3 +136,11 @@ Distribution = Annotated[
     BeforeValidator(_constant_shorthand),
 ]
 """Any of the distributions above, chosen by its `dist` key."""
+
+DIST_NAMES: tuple[str, ...] = tuple(
+    get_args(member.model_fields["dist"].annotation)[0]
+    for member in get_args(get_args(Distribution)[0]))
+"""The `dist` names, in the order above."""
+
+ZERO = Constant(dist="constant", value=timedelta(0))
+"""No time at all (a default for optional steps)."""

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.distributions import Constant, Distribution
+from sim.scenario.distributions import ZERO, Constant, Distribution
 from sim.scenario.sections import Name, Section, Share, Volume
 from sim.scenario.units import Duration, raise_issues
 
@@ -17,7 +17,6 @@ Clock = Literal["calendar", "business", "open-days"]
 """How a deadline or a response time is counted: every hour, open hours only, or every hour of
 the open days (weekends and holidays excluded)."""
 
-ZERO = Constant(dist="constant", value=timedelta(0))
 
 
 class Callbacks(Section):

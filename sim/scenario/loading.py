@@ -1,48 +1,24 @@
-"""Reading scenario files: TOML, `extends`, and every problem reported with its path.
+"""Reading scenario files: TOML, `extends` and `unset`, a backlog from CSV; writing a scenario
+back (`to_toml`) and making variants of it (`with_overrides`).
 
-A planner who edits a file by hand and makes three mistakes sees three lines, each naming the key
-(`case_types[2].talk.mean`, lists counted from 1), the reason and the offending value. Nothing
-runs until the whole file is valid.
+Every problem is reported with its path (see `issues`); a mistake in a parent file is said in
+that file.
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 import tomllib
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import tomli_w
-from pydantic import BaseModel, ValidationError
 
+from sim.scenario.issues import Issue, ScenarioError, split_path, validate
 from sim.scenario.schema import Scenario
-from sim.scenario.sections import check_shares
-from sim.scenario.units import format_duration, parse_duration
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in a scenario file."""
-
-    file: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{self.file}: {where}{self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario file (or a variant of one) is not valid; `issues` lists every problem."""
-
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        super().__init__("\n".join(str(issue) for issue in issues))
+from sim.scenario.units import parse_duration
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -61,7 +37,21 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         return validate(data, str(path))
     except ScenarioError as exc:
-        raise ScenarioError([_attributed(issue, path) for issue in exc.issues]) from None
+        chain = extends_chain(path)
+        raise ScenarioError([_attributed(issue, path, chain) for issue in exc.issues]) from None
+
+
+def extends_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """The file and the files it extends, child first, each with its own table (read after
+    `read_merged` has checked them: no loop, every file there)."""
+    chain, file = [], path
+    while True:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        chain.append((file, data))
+        parent = data.get("extends")
+        if not isinstance(parent, str) or len(chain) > 20:
+            return chain
+        file = file.parent / parent
 
 
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -81,19 +71,12 @@ def _depth(data: Any, dotted: str) -> int:
     return depth
 
 
-def _attributed(issue: Issue, path: Path) -> Issue:
-    """An issue of a merged scenario named in the file that wrote the key: a mistake in a
-    parent file is said there, not in every file that extends it."""
+def _attributed(issue: Issue, path: Path, chain: list[tuple[Path, dict[str, Any]]]) -> Issue:
+    """An issue of a merged scenario named in the file that wrote the key (`chain`: see
+    `extends_chain`): a mistake in a parent file is said there, not in every file that
+    extends it."""
     if issue.file != str(path) or not issue.path:
         return issue
-    chain, file = [], path
-    while True:  # the files, child first (all were read once already)
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-        chain.append((file, data))
-        parent = data.get("extends")
-        if not isinstance(parent, str) or len(chain) > 20:
-            break
-        file = file.parent / parent
     best = max(chain, key=lambda item: _depth(item[1], issue.path))  # the child on ties
     if best[0] == path or _depth(best[1], issue.path) == 0:
         return issue
@@ -137,6 +120,17 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(base, data)
 
 
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; everything else (arrays included) is replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def _unset(data: dict[str, Any], dotted: str) -> bool:
     """Remove an inherited key (`unset = ["staff.advisors"]`); False if there is none."""
     *parents, last = dotted.split(".")
@@ -150,8 +144,6 @@ def _unset(data: dict[str, Any], dotted: str) -> bool:
     del node[last]
     return True
 
-
-BACKLOG_COLUMNS = ("case_type", "source", "step", "received", "age")
 
 
 def _backlog_from_csv(backlog: dict[str, Any], path: Path, data: dict[str, Any]) -> dict[str, Any]:
@@ -241,187 +233,6 @@ def _date_or_none(value: Any) -> date | None:
         return None  # reported by the schema
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; everything else (arrays included) is replaced."""
-    out = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def validate(data: dict[str, Any], label: str = "<scenario>") -> Scenario:
-    """Build a frozen Scenario from a plain table, or raise ScenarioError with every problem."""
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        issues = _issues(exc, data, label)
-        raise ScenarioError(issues + _share_issues(data, label, issues)) from None
-
-
-def _share_issues(data: dict[str, Any], label: str, found: list[Issue]) -> list[Issue]:
-    """The case-type shares checked on the raw table, so that a sum that is off is said with
-    the other mistakes (pydantic checks it only once every case type is valid)."""
-    cases = data.get("case_types")
-    if any(i.path == "case_types" for i in found) or not isinstance(cases, list):
-        return []
-    raw = [c.get("share") if isinstance(c, dict) else None for c in cases]
-    shares = {str(i): float(v) for i, v in enumerate(raw) if isinstance(v, int | float)}
-    if not shares or len(shares) < len(raw):
-        return []
-    try:
-        check_shares(shares, "case type")
-    except ValueError as exc:
-        return [Issue(label, "case_types", str(exc))]
-    return []
-
-
-def _issues(exc: ValidationError, data: Any, label: str) -> list[Issue]:
-    issues = []
-    errors = exc.errors()
-    for error in errors:
-        loc = error["loc"]
-        if error["type"] == "too_short" and any(
-            len(other["loc"]) > len(loc) and other["loc"][:len(loc)] == loc for other in errors
-        ):
-            continue  # a list emptied by its own invalid items: the items say why
-        path, node = _path(loc, data)
-        value = error.get("input", node)
-        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            path = _join(path, "dist")  # the tag names the distribution: point at it
-            value = node.get("dist") if isinstance(node, dict) else None
-        ctx = error.get("ctx") or {}
-        if error["type"] == "scenario_issues":
-            for sub, message in ctx["issues"]:
-                sub_path, sub_node = _path(_split(sub), node)
-                full = _join(path, sub_path) if sub_path else _join(path, sub)
-                issues.append(Issue(label, full, _with_value(message, sub_node)))
-            continue
-        message = _message(error, path)
-        issues.append(Issue(label, path, _with_value(message, value)))
-    return issues
-
-
-def _split(dotted: str) -> tuple[str | int, ...]:
-    """`sources[2].start` -> ('sources', 1, 'start') (positions back to 0-based)."""
-    parts: list[str | int] = []
-    for piece in dotted.replace("]", "").split("."):
-        name, *indices = piece.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(i) - 1 for i in indices)
-    return tuple(parts)
-
-
-def _path(loc: tuple[str | int, ...], data: Any) -> tuple[str, Any]:
-    """Walk the input along pydantic's location, skipping its union-member tags."""
-    text, node = "", data
-    for part in loc:
-        if isinstance(node, list | tuple) and isinstance(part, int) and part < len(node):
-            text += f"[{part + 1}]"
-            node = node[part]
-        elif isinstance(node, dict) and part in node:
-            text = _join(text, str(part))
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not _is_tag(part):
-            text = _join(text, part)  # a missing key
-            node = None
-    return text, node
-
-
-def _is_tag(part: str) -> bool:
-    return part in {"exponential", "lognormal", "gamma", "constant", "uniform", "triangular",
-                    "empirical", "int", "float", "str", "none", "bool", "list", "tuple",
-                    "dict"} or "[" in part or part.startswith(("function-", "is-instance"))
-
-
-def _join(a: str, b: str) -> str:
-    if not b:
-        return a
-    return f"{a}.{b}" if a and not b.startswith("[") else f"{a}{b}"
-
-
-_DISTS = "exponential, lognormal, gamma, constant, uniform, triangular or empirical"
-
-
-def _message(error: Any, path: str) -> str:
-    kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        key = path.rsplit(".", 1)[-1]
-        close = difflib.get_close_matches(key, _fields_at(error["loc"]), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"unknown key{hint}"
-    if kind == "missing":
-        return "missing (required)"
-    if kind == "string_pattern_mismatch":
-        return "use lowercase letters a-z, digits and '-' only"
-    if kind == "union_tag_invalid":
-        return f"unknown distribution; use {_DISTS}"
-    if kind == "union_tag_not_found":
-        return f"missing: say which distribution ({_DISTS})"
-    if kind == "too_short":
-        return "needs at least one entry (got none)"
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "must be a table: a [section] or {key = value, ...}"
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-    if message.startswith("Input should be "):
-        message = "must be " + message[len("Input should be "):]
-    return message[0].lower() + message[1:] if message[:1].isupper() else message
-
-
-def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
-    """Field names of the section holding the last key of a location, for "did you mean"."""
-    models: list[type[BaseModel]] = [Scenario]
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        tagged = [m for m in models if part in get_args(_annotation(m, "dist"))]
-        if tagged:  # a distribution's tag picks the member of the union
-            models = tagged
-            continue
-        field = next((m.model_fields[part] for m in models if part in m.model_fields), None)
-        models = _inner_models(field.annotation) if field is not None else []
-        if not models:
-            return []
-    return list(models[0].model_fields)
-
-
-def _annotation(model: type[BaseModel], name: str) -> Any:
-    field = model.model_fields.get(name)
-    return field.annotation if field is not None else None
-
-
-def _inner_models(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _inner_models(arg)]
-
-
-def _show(value: Any) -> str:
-    """A value as the planner wrote it: `2025-01-01`, `true`, `'5m'`, `-3`."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return format_duration(value)
-    return repr(value)
-
-
-def _with_value(message: str, value: Any) -> str:
-    """Append the offending scalar, unless the message already quotes it."""
-    if value is None or isinstance(value, dict | list | tuple):
-        return message
-    shown = _show(value)
-    if f"(got {shown})" in message or (isinstance(value, str) and shown in message):
-        return message
-    return f"{message} (got {shown})"
-
-
 def to_toml(scenario: Scenario) -> str:
     """The fully resolved scenario as TOML; loading it gives back an equal Scenario."""
     data = scenario.model_dump(exclude_none=True, by_alias=True)
@@ -461,7 +272,7 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any], label: str = "
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     node: Any = data
-    parts = _split(dotted)
+    parts = split_path(dotted)
     for i, part in enumerate(parts):
         key: Any = part
         if isinstance(node, list) and isinstance(part, str):

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 from pydantic import Field, model_validator
 
-from sim.scenario.distributions import Constant, Distribution
-from sim.scenario.journeys import ZERO
+from sim.scenario.distributions import ZERO, Constant, Distribution
 from sim.scenario.sections import Name, Section, Share
 from sim.scenario.units import ClockTime, Duration, Weekday, format_clock, raise_issues
 

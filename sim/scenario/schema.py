@@ -291,10 +291,6 @@ class Scenario(Section):
             kinds.add("remediation")
         return kinds
 
-    def case_type(self, name: str) -> CaseType:
-        """The case type of that name."""
-        return next(c for c in self.case_types if c.name == name)
-
 
 FILES_SOURCE = "files"
 """The source of files arriving directly (not from a call)."""

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.distributions import Constant, Distribution
+from sim.scenario.distributions import ZERO, Constant, Distribution
 from sim.scenario.units import (
     MONTHS,
     WEEKDAYS,
@@ -261,9 +261,9 @@ class CaseType(Section):
     name: Name
     share: Share
     talk: Distribution
-    wrap_up: Distribution = Constant(dist="constant", value=timedelta(0))
+    wrap_up: Distribution = ZERO
     resolution: Resolution = Resolution.FIRST_CONTACT
-    research: Distribution = Constant(dist="constant", value=timedelta(0))
+    research: Distribution = ZERO
     callback_talk: Distribution | None = None
     deadline: Duration | None = None
 
@@ -373,7 +373,7 @@ class Staff(Section):
         if ways == 0:
             issues.append(("", "give advisors = <number>, [[staff.shifts]] or [[staff.groups]]"))
         groups = [g.name for g in self.groups]
-        for name in dict.fromkeys(n for n in groups if groups.count(n) > 1):
+        for name in _repeated(groups):
             issues.append(("groups", f"two groups are named {name!r}"))
         for i, group in enumerate(self.groups, start=1):
             if group.overflow_to is not None and group.overflow_to not in groups:
@@ -384,11 +384,9 @@ class Staff(Section):
         if self.days_per_week is not None and self.shifts:
             issues.append(("days_per_week", "applies to advisors = <number>; shifts name "
                                             "their own days"))
-        names = [shift.name for shift in self.shifts]
-        for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+        for name in _repeated([shift.name for shift in self.shifts]):
             issues.append(("shifts", f"two shifts are named {name!r}"))
-        kinds = self.priorities
-        for kind in dict.fromkeys(k for k in kinds if kinds.count(k) > 1):
+        for kind in _repeated(list(self.priorities)):
             issues.append(("priorities", f"{kind!r} is listed twice"))
         raise_issues(issues)
         return self
@@ -408,3 +406,8 @@ class Run(Section):
 
     replications: int = Field(default=10, ge=1, le=100_000)
     seed: int = Field(default=1, ge=0, lt=2**63)
+
+
+def _repeated(items: list[str]) -> list[str]:
+    """The items given more than once, each once, in the order they first appear."""
+    return list(dict.fromkeys(item for item in items if items.count(item) > 1))
