@@ -147,7 +147,7 @@ class Calendar:
 
     def after(self, t: float, allowed_minutes: float, clock: str) -> float:
         """The time `allowed_minutes` after `t` on the given clock (`deadline` for one time,
-        without arrays: it is asked during the run)."""
+        without arrays or closures: it is asked during the run, once per callback owed)."""
         if clock == "calendar":
             return t + allowed_minutes
         while True:
