@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
 from bench.baselines import make_data, measure, run_ciw, run_simpy_calendar  # noqa: E402
-from sim.model import draw, simulate  # noqa: E402
+from sim.engine.model import draw, simulate  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "mmc-bench.toml"

@@ -23,8 +23,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sim import analytic
-from sim.assumptions import register
-from sim.compare import compare
 from sim.console import (
     assumptions_view,
     comparison_table,
@@ -32,17 +30,19 @@ from sim.console import (
     staffing_table,
     summary_table,
 )
-from sim.execution import SchedulerError
+from sim.experiments.compare import compare
+from sim.experiments.staffing import parse_target, plateaued, search
+from sim.experiments.sweep import load_sweep, run_sweep
 from sim.glossary import KPIS
-from sim.i18n import Lang
 from sim.outputs import write_csv
-from sim.report import NotAResult, PngUnavailable, write_report
-from sim.runner import ReplicationError, run
+from sim.report.language import Lang
+from sim.report.page import NotAResult, PngUnavailable, write_report
+from sim.runs.execution import SchedulerError
+from sim.runs.runner import ReplicationError, run
+from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario
+from sim.scenario.register import register
 from sim.scenario.units import minutes, parse_duration
-from sim.staffing import parse_target, plateaued, search
-from sim.store import ResultStore
-from sim.sweep import load_sweep, run_sweep
 
 app = typer.Typer(
     help="helpline-sim: simulate a member helpline's staffing, callbacks and options.",

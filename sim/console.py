@@ -8,10 +8,10 @@ import pandas as pd
 from rich.table import Table
 
 from sim.analytic import QueueEstimate
-from sim.compare import Comparison
+from sim.experiments.compare import Comparison
+from sim.experiments.staffing import StaffingResult
 from sim.glossary import KPIS
-from sim.runner import RunResult
-from sim.staffing import StaffingResult
+from sim.runs.runner import RunResult
 
 
 def _fmt(value: float, unit: str) -> str:

@@ -16,8 +16,8 @@ from scipy import stats
 from test_events import members
 from test_events import scenario as tiny
 
-from sim import kpis
-from sim.model import run_replication, simulate
+from sim.engine.model import run_replication, simulate
+from sim.measures import kpis
 from sim.scenario import load_scenario, with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

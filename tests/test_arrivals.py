@@ -16,11 +16,11 @@ import pytest
 from helpers import ALWAYS_OPEN, DAY_MIN, WEEK, WORKING_WEEK, assert_in_ci99, scenario
 from scipy import stats
 
-from sim.arrivals import DemandProfile, arrival_times
-from sim.calendar import Calendar
-from sim.model import draw
+from sim.engine.arrivals import DemandProfile, arrival_times
+from sim.engine.calendar import Calendar
+from sim.engine.model import draw
+from sim.engine.streams import Streams
 from sim.scenario import Scenario
-from sim.streams import Streams
 
 ALPHA = 0.001
 SEED = 4242

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sim import cli
-from sim.assumptions import register
 from sim.scenario import load_scenario
+from sim.scenario.register import register
 
 runner = CliRunner()
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.calendar import DAY, Calendar, easter, french_holidays
+from sim.engine.calendar import DAY, Calendar, easter, french_holidays
 from sim.scenario import validate
 
 HOUR = 60.0

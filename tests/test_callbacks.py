@@ -11,8 +11,8 @@ from test_events import members, scenario
 
 import sim
 from sim import analytic
-from sim.calendar import Calendar
-from sim.model import run_replication, simulate
+from sim.engine.calendar import Calendar
+from sim.engine.model import run_replication, simulate
 from sim.scenario import validate
 
 

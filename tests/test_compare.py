@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.compare import Comparison, compare
+from sim.experiments.compare import Comparison, compare
 from sim.scenario import Scenario, with_overrides
 
 runner = CliRunner()

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calendar import Calendar
-from sim.contacts import Contacts
-from sim.model import Members, simulate
-from sim.roster import build_roster
+from sim.engine.calendar import Calendar
+from sim.engine.contacts import Contacts
+from sim.engine.model import Members, simulate
+from sim.engine.roster import build_roster
+from sim.engine.streams import Streams
 from sim.scenario import Scenario, validate
-from sim.streams import Streams
 
 ALL_WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 

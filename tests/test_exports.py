@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import sim
-import sim.execution
+import sim.runs.execution
 from sim.cli import app
 from sim.outputs import write_csv
 
@@ -184,13 +184,13 @@ def test_compare_and_sweep_write_french_copies_with_negative_differences(
 def count_computations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record each replication actually simulated (the run uses one process: --workers 1)."""
     computed: list[int] = []
-    compute = sim.execution._compute
+    compute = sim.runs.execution._compute
 
-    def counting(task: sim.execution.Task) -> object:
+    def counting(task: sim.runs.execution.Task) -> object:
         computed.append(task.replication)
         return compute(task)
 
-    monkeypatch.setattr(sim.execution, "_compute", counting)
+    monkeypatch.setattr(sim.runs.execution, "_compute", counting)
     return computed
 
 
@@ -253,7 +253,7 @@ def test_a_run_after_the_code_changed_does_not_reuse_results_of_the_old_code(
     git(repo, "init", "-q")
     git(repo, "add", "sim")
     git(repo, "commit", "-q", "-m", "snapshot")
-    kpis = repo / "sim" / "kpis.py"
+    kpis = repo / "sim" / "measures" / "kpis.py"
     kpis.write_text(kpis.read_text(encoding="utf-8") + "\n# a first local edit\n",
                     encoding="utf-8")
     path, out = scenario_file(tmp_path), tmp_path / "out"

@@ -18,9 +18,9 @@ from test_events import members
 from test_events import scenario as tiny
 from typer.testing import CliRunner
 
-from sim import kpis
 from sim.cli import app
-from sim.model import simulate
+from sim.engine.model import simulate
+from sim.measures import kpis
 from sim.scenario import ScenarioError, validate
 
 runner = CliRunner()

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 import sim
-from sim import kpis
-from sim.calendar import Calendar
-from sim.model import draw, run_replication
-from sim.records import Tables
+from sim.engine.calendar import Calendar
+from sim.engine.model import draw, run_replication
+from sim.engine.records import Tables
+from sim.measures import kpis
 from sim.scenario import Scenario, validate, with_overrides
 
 SETTINGS = settings(deadline=None, max_examples=25,

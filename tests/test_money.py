@@ -14,9 +14,10 @@ from helpers import WEEK
 from test_events import members
 from typer.testing import CliRunner
 
-from sim import cli, kpis
-from sim.costs import months
-from sim.model import simulate
+from sim import cli
+from sim.engine.model import simulate
+from sim.measures import kpis
+from sim.measures.money import months
 from sim.scenario import Scenario, validate
 
 runner = CliRunner()

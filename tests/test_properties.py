@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 import sim
-from sim.calendar import Calendar
-from sim.kpis import advisor_days, replication_kpis, window
-from sim.model import draw, run_replication
-from sim.records import Tables
+from sim.engine.calendar import Calendar
+from sim.engine.model import draw, run_replication
+from sim.engine.records import Tables
+from sim.measures.kpis import advisor_days, replication_kpis, window
 from sim.scenario import Scenario, with_overrides
 
 SETTINGS = settings(deadline=None, max_examples=40,

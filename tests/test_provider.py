@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from test_events import members
 from test_events import scenario as tiny
 
-from sim import kpis
-from sim.model import run_replication, simulate
-from sim.provider import ramp
-from sim.records import Tables
-from sim.roster import PROVIDER
+from sim.engine.model import run_replication, simulate
+from sim.engine.provider import ramp
+from sim.engine.records import Tables
+from sim.engine.roster import PROVIDER
+from sim.measures import kpis
 from sim.scenario import Scenario, load_scenario, validate, with_overrides
 
 DAY = 1440.0
@@ -398,7 +398,7 @@ def test_calls_go_to_the_provider_when_the_in_house_queue_is_that_long() -> None
 
 
 def test_the_providers_talk_factor_applies_to_all_its_advisor_work_research_included() -> None:
-    # sim.provider.SCALED lists every advisor duration a team does at its own speed, research
+    # sim.engine.provider.SCALED lists every advisor duration a team does at its own speed, research
     # included: a provider twice as slow researches twice as long, as it talks and calls back.
     cases = [{"name": "c", "share": 1, "talk": "10min", "resolution": "callback",
               "research": "30min"}]

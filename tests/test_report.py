@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import charts
 from sim.cli import app
-from sim.i18n import Words
-from sim.report import build, load_results, write_report
+from sim.report import charts
+from sim.report.language import Words
+from sim.report.page import build, load_results, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

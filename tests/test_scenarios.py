@@ -53,7 +53,7 @@ def test_rac_pilot_contacts_come_out_at_the_seed_count_within_sampling() -> None
 
 
 def test_every_number_in_a_reference_scenario_is_cited_or_marked_as_an_assumption() -> None:
-    from sim.assumptions import register
+    from sim.scenario.register import register
 
     unmarked = []
     for path in SCENARIOS:

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from sim import analytic
 from sim.cli import app
+from sim.experiments.staffing import Evaluation, _search_count, parse_target, search
 from sim.scenario import Scenario, Target, to_toml, validate
-from sim.staffing import Evaluation, _search_count, parse_target, search
 
 runner = CliRunner()
 

@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
+from sim.experiments.sweep import load_sweep, run_sweep
 from sim.glossary import KPIS
+from sim.runs.store import ResultStore
 from sim.scenario import ScenarioError, load_scenario
-from sim.store import ResultStore
-from sim.sweep import load_sweep, run_sweep
 
 runner = CliRunner()
 

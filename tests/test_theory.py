@@ -17,7 +17,7 @@ from scipy.stats import poisson
 
 import sim
 from sim import analytic
-from sim.kpis import window
+from sim.measures.kpis import window
 
 REPLICATIONS = 40
 MEASURED_DAYS = 10

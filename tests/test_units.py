@@ -1,5 +1,5 @@
 """Units planners write by hand (durations, clock times, weekdays, months) and the distributions
-built from them: their stated means, and the quantile draws of `sim.distributions`."""
+built from them: their stated means, and the quantile draws of `sim.engine.sampling`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from sim.distributions import mean_minutes, quantile
+from sim.engine.sampling import mean_minutes, quantile
 from sim.scenario.distributions import Constant, Distribution
 from sim.scenario.units import (
     format_clock,

@@ -2,7 +2,7 @@
 
 `{dist = "lognormal", mean = "12min", cv = 0.6}` says "twelve minutes on average, give or take
 60 %". A bare duration such as `"5min"` is a constant. These classes only describe a distribution
-and know their mean (`expected()`); drawing values is `sim.distributions`' job.
+and know their mean (`expected()`); drawing values is `sim.engine.sampling`' job.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A contact's case type, talk times, patience on each attempt, whether and when they would try
 again, whether each callback attempt reaches them, how long experts and regional offices take,
 what their file needs, and their reporting labels (topic, segment) are all drawn up front from
-streams keyed by the attribute and the source (see `sim.streams`). The simulation then only
+streams keyed by the attribute and the source (see `sim.engine.streams`). The simulation then only
 decides what happens to them. Two scenarios compared on the same seed therefore face exactly the
 same members; changing the staffing changes what happens to a member, never who the member is.
 
@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.arrivals import contact_sources
-from sim.distributions import quantile
+from sim.engine.arrivals import contact_sources
+from sim.engine.sampling import quantile
+from sim.engine.streams import Streams
 from sim.scenario import Resolution, Scenario, minutes
 from sim.scenario.schema import FILES_SOURCE
-from sim.streams import Streams
 
 STEPS = ["callback", "research", "expert", "regional", "file"]
 """Where a backlog contact starts; -1 in `Contacts.backlog_step` for new contacts."""

@@ -21,11 +21,11 @@ import pandas as pd
 import simpy
 from simpy.events import NORMAL
 
-from sim.advisors import FILE, AdvisorPool, TaskQueue
-from sim.calendar import Calendar
-from sim.contacts import Contacts
-from sim.events import Due
-from sim.journeys import DOCUMENTS_STEP, FILE_STEP, Journeys
+from sim.engine.advisors import FILE, AdvisorPool, TaskQueue
+from sim.engine.calendar import Calendar
+from sim.engine.contacts import Contacts
+from sim.engine.events import Due
+from sim.engine.journeys import DOCUMENTS_STEP, FILE_STEP, Journeys
 from sim.scenario import minutes
 from sim.scenario.journeys import Files
 

@@ -3,8 +3,8 @@
 The verdict comes first (does each option keep the callback promise, what it costs, how long
 members wait for an answer), then one sentence per figure, then what the figures rest on: the
 count of facts and assumptions and, for the promise, the money and the provider, the values
-and why they were chosen. Every sentence is built from `sim.i18n` texts, so it reads the same
-in French and English.
+and why they were chosen. Every sentence is built from `sim.report.language` texts, so it
+reads the same in French and English.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim import kpis
-from sim.i18n import Words
-from sim.results import Results, RunData
+from sim.measures import kpis
+from sim.report.language import Words
+from sim.report.results import Results, RunData
 from sim.scenario import Scenario, Target
 
 

@@ -18,8 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.calendar import DAY
-from sim.roster import PROVIDER
+from sim.engine.calendar import DAY
+from sim.engine.roster import PROVIDER
 from sim.scenario import Scenario
 
 

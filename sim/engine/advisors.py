@@ -27,10 +27,10 @@ from typing import Any, Protocol
 import simpy
 from simpy.events import NORMAL, Event
 
-from sim.calendar import Calendar
-from sim.events import Due
-from sim.records import Recorder
-from sim.roster import SHIFT_END, Roster
+from sim.engine.calendar import Calendar
+from sim.engine.events import Due
+from sim.engine.records import Recorder
+from sim.engine.roster import SHIFT_END, Roster
 
 TASK_KINDS = ["call", "callback", "research", "file", "remediation", "handoff"]
 CALL, CALLBACK, RESEARCH, FILE, REMEDIATION = (

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.calendar import DAY, Calendar
+from sim.engine.calendar import DAY, Calendar
+from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
 from sim.scenario.units import WEEKDAYS
-from sim.streams import Streams
 
 SHIFT_END, MEETING = 0, 1
 """How an availability interval ends."""

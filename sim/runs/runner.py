@@ -16,8 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim import kpis
-from sim.execution import Progress, Task, default_workers, execute
+from sim.measures import kpis
 from sim.outputs import (
     provenance,
     scenario_hash,
@@ -27,9 +26,10 @@ from sim.outputs import (
     write_parquet,
     write_text,
 )
-from sim.replication import ReplicationResult
+from sim.runs.execution import Progress, Task, default_workers, execute
+from sim.runs.replication import ReplicationResult
+from sim.runs.store import ResultStore
 from sim.scenario import Scenario, to_toml
-from sim.store import ResultStore
 
 
 @dataclass

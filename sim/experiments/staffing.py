@@ -26,15 +26,15 @@ import pandas as pd
 from scipy import stats
 
 from sim import analytic
-from sim.arrivals import DemandProfile, contact_sources
-from sim.calendar import Calendar
-from sim.distributions import mean_minutes
-from sim.execution import Progress
+from sim.engine.arrivals import DemandProfile, contact_sources
+from sim.engine.calendar import Calendar
+from sim.engine.sampling import mean_minutes
 from sim.glossary import KPIS
-from sim.kpis import mean_ci, met_share
-from sim.runner import run_replications
+from sim.measures.kpis import mean_ci, met_share
+from sim.runs.execution import Progress
+from sim.runs.runner import run_replications
+from sim.runs.store import ResultStore
 from sim.scenario import Resolution, Scenario, ScenarioError, Target, minutes, with_overrides
-from sim.store import ResultStore
 
 Level = tuple[int, ...]
 """Advisors per shift (one number when the scenario gives `staff.advisors`)."""

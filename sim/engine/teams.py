@@ -17,17 +17,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.advisors import REMEDIATION, RESEARCH, WORK_KINDS, AdvisorPool, TaskQueue, WorkSource
-from sim.calendar import Calendar
-from sim.callbacks import CallbackDesk
-from sim.calls import InboundLine, Overflow
-from sim.contacts import STEPS, Contacts, file_case_type
-from sim.events import Environment
-from sim.files import FileDesk
-from sim.journeys import FIRST_CONTACT, WORK, Journeys
-from sim.provider import ramp, scaled
-from sim.records import Recorder
-from sim.roster import INHOUSE, PROVIDER, RESERVED
+from sim.engine.advisors import (
+    REMEDIATION,
+    RESEARCH,
+    WORK_KINDS,
+    AdvisorPool,
+    TaskQueue,
+    WorkSource,
+)
+from sim.engine.calendar import Calendar
+from sim.engine.callbacks import CallbackDesk
+from sim.engine.calls import InboundLine, Overflow
+from sim.engine.contacts import STEPS, Contacts, file_case_type
+from sim.engine.events import Environment
+from sim.engine.files import FileDesk
+from sim.engine.journeys import FIRST_CONTACT, WORK, Journeys
+from sim.engine.provider import ramp, scaled
+from sim.engine.records import Recorder
+from sim.engine.roster import INHOUSE, PROVIDER, RESERVED
 from sim.scenario import Resolution, Scenario, minutes
 from sim.scenario.schema import FILES_SOURCE
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim import kpis
-from sim.model import run_replication
+from sim.engine.model import run_replication
+from sim.measures import kpis
 from sim.scenario import Scenario
 
 

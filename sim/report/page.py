@@ -1,10 +1,10 @@
 """The evidence pack: one self-contained HTML file, in French or English, from a results folder.
 
 It reads the tables a run, a comparison or a sweep wrote (never the model) and puts, in this
-order: the findings in plain words (`sim.findings`); what each option is; the key figures with
-their intervals, paired differences and targets; the charts; the sources cited and the
+order: the findings in plain words (`sim.report.findings`); what each option is; the key figures
+with their intervals, paired differences and targets; the charts; the sources cited and the
 assumptions register (what each number rests on); and the provenance needed to reproduce every
-figure. The tables are read back by `sim.results`. plotly.js is embedded
+figure. The tables are read back by `sim.report.results`. plotly.js is embedded
 once, so the file opens offline on any laptop. A small script records JavaScript errors and
 rendered charts in `#self-check`, which the browser test reads.
 """
@@ -20,8 +20,10 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim import charts
-from sim.findings import (
+from sim.glossary import KPIS
+from sim.outputs import write_text
+from sim.report import charts
+from sim.report.findings import (
     comparison_row,
     findings,
     goal_text,
@@ -32,10 +34,8 @@ from sim.findings import (
     translate_note,
     verdict,
 )
-from sim.glossary import KPIS
-from sim.i18n import Lang, Words
-from sim.outputs import write_text
-from sim.results import NotAResult, Results, RunData, load_results
+from sim.report.language import Lang, Words
+from sim.report.results import NotAResult, Results, RunData, load_results
 
 __all__ = ["NotAResult", "PngUnavailable", "build", "load_results", "write_report"]
 

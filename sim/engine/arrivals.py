@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import DAY, Calendar
+from sim.engine.calendar import DAY, Calendar
+from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
 from sim.scenario.schema import FILES_SOURCE
 from sim.scenario.sections import Source
-from sim.streams import Streams
 
 HOUR = 60.0
 AVERAGE_MONTH_DAYS = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])

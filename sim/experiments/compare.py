@@ -24,19 +24,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.execution import Progress
 from sim.glossary import KPIS
-from sim.kpis import mean_ci, met_share, paired
+from sim.measures.kpis import mean_ci, met_share, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
     write_csv,
     write_manifest,
 )
-from sim.replication import ReplicationResult
-from sim.runner import RunResult, assemble, replication_table, run_replications
+from sim.runs.execution import Progress
+from sim.runs.replication import ReplicationResult
+from sim.runs.runner import RunResult, assemble, replication_table, run_replications
+from sim.runs.store import ResultStore
 from sim.scenario import Scenario, Target
-from sim.store import ResultStore
 
 COLUMNS = ["scenario", "kpi", "mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low",
            "diff_ci_high", "target", "target_met_share"]

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.calendar import DAY
-from sim.contacts import Contacts
-from sim.events import Due, Environment
-from sim.journeys import HANDOFF_STEP, REMEDIATION_STEP, Journeys
+from sim.engine.calendar import DAY
+from sim.engine.contacts import Contacts
+from sim.engine.events import Due, Environment
+from sim.engine.journeys import HANDOFF_STEP, REMEDIATION_STEP, Journeys
 from sim.scenario import minutes
 from sim.scenario.options import Outsourcing
 

@@ -25,12 +25,12 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.advisors import AdvisorPool
-from sim.calendar import Calendar
-from sim.contacts import Contacts
-from sim.events import Due
-from sim.journeys import Journeys
-from sim.records import CallOutcome, ContactOutcome, Recorder
+from sim.engine.advisors import AdvisorPool
+from sim.engine.calendar import Calendar
+from sim.engine.contacts import Contacts
+from sim.engine.events import Due
+from sim.engine.journeys import Journeys
+from sim.engine.records import CallOutcome, ContactOutcome, Recorder
 
 _ANSWERED, _ABANDONED, _WAITING = int(CallOutcome.ANSWERED), int(CallOutcome.ABANDONED), -1
 _CONTACT_ANSWERED = int(ContactOutcome.ANSWERED)

@@ -1,7 +1,7 @@
 """What a replication leaves behind: tidy record tables, and nothing else.
 
 The model appends to plain column lists while it runs (cheap), and turns them into pandas tables
-at the end. KPIs (`sim.kpis`) and reports read these tables, never the model.
+at the end. KPIs (`sim.measures.kpis`) and reports read these tables, never the model.
 
 Tables
 ------

@@ -37,9 +37,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.execution import Progress, Task, execute
 from sim.glossary import KPIS
-from sim.kpis import mean_ci, paired
+from sim.measures.kpis import mean_ci, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
@@ -48,8 +47,9 @@ from sim.outputs import (
     write_manifest,
     write_parquet,
 )
+from sim.runs.execution import Progress, Task, execute
+from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, with_overrides
-from sim.store import ResultStore
 
 
 class BreakEven(BaseModel):

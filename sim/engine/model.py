@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.advisors import TASK_KINDS, AdvisorPool
-from sim.arrivals import DemandProfile, arrival_times, contact_sources
-from sim.calendar import Calendar
-from sim.contacts import RESOLUTIONS, Contacts, draw_contacts
-from sim.escalation import ExpertNetwork, RegionalOffices
-from sim.events import Environment
-from sim.files import FileDesk
-from sim.journeys import (
+from sim.engine.advisors import TASK_KINDS, AdvisorPool
+from sim.engine.arrivals import DemandProfile, arrival_times, contact_sources
+from sim.engine.calendar import Calendar
+from sim.engine.contacts import RESOLUTIONS, Contacts, draw_contacts
+from sim.engine.escalation import ExpertNetwork, RegionalOffices
+from sim.engine.events import Environment
+from sim.engine.files import FileDesk
+from sim.engine.journeys import (
     BACKLOG_ARRIVAL,
     CALL_ARRIVAL,
     FILE_ARRIVAL,
@@ -30,12 +30,12 @@ from sim.journeys import (
     STEP_NAMES,
     Journeys,
 )
-from sim.provider import ProviderQuality
-from sim.records import ADVISOR_TIME_KINDS, CONTACT_OUTCOMES, Recorder, Tables, categorical
-from sim.roster import Roster, build_roster
+from sim.engine.provider import ProviderQuality
+from sim.engine.records import ADVISOR_TIME_KINDS, CONTACT_OUTCOMES, Recorder, Tables, categorical
+from sim.engine.roster import Roster, build_roster
+from sim.engine.streams import Streams
+from sim.engine.teams import Team, build_teams, routes, team_names
 from sim.scenario import Resolution, Scenario
-from sim.streams import Streams
-from sim.teams import Team, build_teams, routes, team_names
 
 
 @dataclass

@@ -3,7 +3,7 @@
 The **expert network** answers escalated questions; `capacity` experts work in parallel, each
 escalation takes its drawn `response` time counted on the experts' clock (business hours by
 default: an expert does not answer at night), and escalations beyond capacity wait first in,
-first out. When an expert answers, an advisor calls the member back (`sim.callbacks`).
+first out. When an expert answers, an advisor calls the member back (`sim.engine.callbacks`).
 
 A **regional office** takes a contact over and answers the member itself after its `response`
 time, on its own clock; there is no capacity limit in the model (assumption: regional offices are
@@ -18,9 +18,9 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
-from sim.calendar import Calendar
-from sim.events import Due
-from sim.journeys import Journeys
+from sim.engine.calendar import Calendar
+from sim.engine.events import Due
+from sim.engine.journeys import Journeys
 from sim.scenario.journeys import Experts, Regional
 
 

@@ -16,9 +16,9 @@ clock: the first callback in callback mode, the callback bringing the answer (or
 office's answer) in inbound mode. Every step is logged with its start and end (`steps` table),
 so end-to-end resolution time can be attributed, and backlogs counted at any time.
 
-Each kind of work on a contact goes to a **team** (`sim.teams`): the in-house advisors or a
+Each kind of work on a contact goes to a **team** (`sim.engine.teams`): the in-house advisors or a
 group, or the provider. What a provider does differently (wrong answers put right in-house,
-contacts handed back) is in `sim.provider`; members answered by self-service (AI) never reach
+contacts handed back) is in `sim.engine.provider`; members answered by self-service (AI) never reach
 an advisor unless they come back.
 """
 
@@ -32,9 +32,9 @@ from typing import Any, Protocol
 import numpy as np
 from simpy.events import NORMAL
 
-from sim.contacts import RESOLUTIONS, STEPS, Contacts
-from sim.events import Due, Environment
-from sim.records import ContactOutcome, Recorder
+from sim.engine.contacts import RESOLUTIONS, STEPS, Contacts
+from sim.engine.events import Due, Environment
+from sim.engine.records import ContactOutcome, Recorder
 
 FIRST_CONTACT, CALLBACK, EXPERT, REGIONAL, FILE = (
     RESOLUTIONS.index(r) for r in ("first-contact", "callback", "expert", "regional", "file"))
@@ -47,7 +47,7 @@ ANSWERED = int(ContactOutcome.ANSWERED)
 CALL_ARRIVAL, REQUEST_ARRIVAL, FILE_ARRIVAL, BACKLOG_ARRIVAL = range(4)
 """How a contact arrives: a call, a callback request, a file, an item of the starting backlog."""
 WORK = ("calls", "callbacks", "research", "files", "remediation")
-"""Kinds of work a contact is routed for (see `sim.teams.routes`)."""
+"""Kinds of work a contact is routed for (see `sim.engine.teams.routes`)."""
 
 
 # The ports the channel modules offer to journeys (structural types, to keep imports one-way).

@@ -21,12 +21,12 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL, Event
 
-from sim.advisors import CALLBACK, AdvisorPool
-from sim.calendar import Calendar
-from sim.contacts import Contacts
-from sim.events import Due
-from sim.journeys import CALLBACK_STEP, Journeys
-from sim.records import ContactOutcome
+from sim.engine.advisors import CALLBACK, AdvisorPool
+from sim.engine.calendar import Calendar
+from sim.engine.contacts import Contacts
+from sim.engine.events import Due
+from sim.engine.journeys import CALLBACK_STEP, Journeys
+from sim.engine.records import ContactOutcome
 from sim.scenario.journeys import Callbacks
 
 

@@ -21,9 +21,9 @@ from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from sim.replication import ReplicationResult, replicate
+from sim.runs.replication import ReplicationResult, replicate
+from sim.runs.store import ResultStore, result_key
 from sim.scenario import Scenario
-from sim.store import ResultStore, result_key
 
 
 class SchedulerError(RuntimeError):

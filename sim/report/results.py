@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim import charts
+from sim.report import charts
 from sim.scenario import Scenario, validate
 
 

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.glossary import KPIS
-from sim.i18n import Words
+from sim.report.language import Words
 
 PALETTE = ["#1f5f8b", "#d9822b", "#2e8b57", "#a23b72", "#6c757d", "#b8860b"]
 FILL = ["rgba(31,95,139,0.15)", "rgba(217,130,43,0.15)", "rgba(46,139,87,0.15)",

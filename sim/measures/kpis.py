@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calendar import DAY
-from sim.costs import costs, measured_days, per_on_time_answer
+from sim.engine.calendar import DAY
+from sim.engine.records import Tables
+from sim.engine.roster import PROVIDER
 from sim.glossary import KPIS
-from sim.records import Tables
-from sim.roster import PROVIDER
+from sim.measures.money import costs, measured_days, per_on_time_answer
 from sim.scenario import Scenario, Target, minutes
 
 LINES_KINDS = ("available", "overtime", "late")

@@ -1,0 +1,9 @@
+"""Experiments: questions asked of many runs on the same members (common random numbers).
+
+It may import `sim.runs`, `sim.measures`, `sim.scenario`, `sim.analytic`, `sim.outputs` and
+`sim.glossary`; not the engine (what it needs of a scenario's load comes through `sim.runs`).
+
+- `compare`   options on the same members, paired differences, precision
+- `sweep`     grids of variants, resumable, with a reference and a break-even
+- `staffing`  the fewest advisors meeting targets with confidence
+"""

@@ -1,0 +1,9 @@
+"""Measures: KPIs, money and statistics, as pure pandas functions of the record tables.
+
+It may import `sim.scenario`, `sim.glossary`, `sim.vocabulary` and `sim.tables`; never the
+engine or SimPy, so a KPI means the same whoever produced the tables.
+
+- `kpis`        per-replication, per-group, per-day and per-team KPIs (DESIGN.md section 7)
+- `money`       in-house, expert, provider and rework costs
+- `statistics`  intervals (Student t), paired differences, target-met shares
+"""

@@ -1,0 +1,9 @@
+"""Runs: replications of a scenario executed, kept and summarised.
+
+It may import the engine, the measures, `sim.scenario` and `sim.outputs`; nothing above it.
+
+- `replication` one replication simulated and measured (the unit of work)
+- `store`       finished replications kept on disk, so long work resumes
+- `execution`   replications in this process, local processes or a Dask cluster
+- `runner`      a scenario's replications, summaries with confidence intervals
+"""
