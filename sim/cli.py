@@ -8,6 +8,7 @@ moment and started again finishes where it stopped.
 
 from __future__ import annotations
 
+import logging
 import math
 import shutil
 import sys
@@ -17,12 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sim import analytic
+from sim import analytic, folders
 from sim.console import (
     assumptions_view,
     comparison_table,
@@ -32,9 +34,9 @@ from sim.console import (
 )
 from sim.experiments.compare import compare
 from sim.experiments.staffing import parse_target, plateaued, search
-from sim.experiments.sweep import load_sweep, run_sweep
+from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
 from sim.glossary import KPIS
-from sim.outputs import write_csv
+from sim.outputs import provenance, write_csv
 from sim.report.language import Lang
 from sim.report.page import NotAResult, PngUnavailable, write_report
 from sim.runs.execution import SchedulerError
@@ -54,6 +56,32 @@ out = Console()
 err = Console(stderr=True)
 
 BAD_INPUT, FAILED = 2, 1
+
+
+class _Warnings(logging.Handler):
+    """Warnings of the library (a stored result not trusted, a stale lock taken over) shown
+    on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(record.getMessage(), markup=False, highlight=False, style="yellow")
+
+
+_held: list[Callable[[], None]] = []
+"""Locks the running command holds on results folders, released when it ends."""
+
+
+def _release() -> None:
+    while _held:
+        _held.pop()()
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    """helpline-sim: simulate a member helpline's staffing, callbacks and options."""
+    library = logging.getLogger("sim")
+    if not any(isinstance(h, _Warnings) for h in library.handlers):
+        library.addHandler(_Warnings(logging.WARNING))
+    ctx.call_on_close(_release)
 
 Replications = Annotated[int | None, typer.Option(
     "--replications", "-n", min=1, help="Replications (default: the scenario's run section).")]
@@ -86,6 +114,10 @@ def _write_report(folder: Path, lang: str, png: bool = False) -> None:
     except NotAResult as exc:
         err.print(str(exc), markup=False, highlight=False, style="bold red")
         raise typer.Exit(BAD_INPUT) from None
+    except OSError as exc:
+        err.print(f"{folder}: the report cannot be written ({exc.strerror or exc})",
+                  markup=False, highlight=False, style="bold red")
+        raise typer.Exit(BAD_INPUT) from None
     out.print(f"Report written to [bold]{escape(str(path))}[/]")
 
 
@@ -115,6 +147,24 @@ def _report_issues(exc: ScenarioError) -> None:
     err.print(f"[bold red]{count} problem{'s' if count > 1 else ''} found:[/]")
     for issue in exc.issues:
         err.print(f"  {issue}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _claim(out_dir: Path | None, default: Path) -> Path:
+    """The output folder, checked, created and locked for this command (until it ends)
+    before anything is computed; exit 2 if it cannot be used or another run is using it."""
+    folder = out_dir or default
+    try:
+        folders.prepare(folder, explicit_here=str(out_dir) == ".")
+        release = folders.lock(folder, _command())
+    except folders.FolderError as exc:
+        err.print(str(exc), markup=False, highlight=False, style="bold red")
+        raise typer.Exit(BAD_INPUT) from None
+    except OSError as exc:
+        err.print(f"--out {folder}: cannot be used ({exc.strerror or exc})", markup=False,
+                  highlight=False, style="bold red")
+        raise typer.Exit(BAD_INPUT) from None
+    _held.append(release)
+    return folder
 
 
 def _store(folder: Path, fresh: bool) -> ResultStore:
@@ -181,7 +231,7 @@ def run_command(
 ) -> None:
     """Simulate a scenario and write its tables to results/<name>/."""
     loaded = _load(scenario)
-    folder = out_dir or Path("results") / loaded.name
+    folder = _claim(out_dir, Path("results") / loaded.name)
     with _failures(), _progress(loaded.name) as update:
         result = run(loaded, replications=replications, seed=seed, workers=workers,
                      progress=update, store=_store(folder, fresh))
@@ -235,7 +285,7 @@ def compare_command(
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
     wanted = _precision(precision or [])
-    folder = out_dir or Path("results") / f"compare-{loaded[0].name}"
+    folder = _claim(out_dir, Path("results") / f"compare-{loaded[0].name}")
     with _failures(), _progress("compare") as update:
         result = compare(loaded, replications=replications, seed=seed, workers=workers,
                          precision=wanted, max_replications=max_replications,
@@ -277,7 +327,7 @@ def sweep_command(
     """Run a grid of variants of a base scenario; resumable, locally or on a Dask cluster."""
     with _bad_input():
         sweep = load_sweep(sweep_file)
-    folder = out_dir or Path("results") / f"sweep-{sweep.name}"
+    folder = _claim(out_dir, Path("results") / f"sweep-{sweep.name}")
     with _failures(), _progress(f"sweep {sweep.name}") as update:
         result = run_sweep(sweep, store=_store(folder, fresh), workers=workers,
                            scheduler=scheduler, progress=update)
@@ -286,11 +336,19 @@ def sweep_command(
     out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
               f"{result.computed} computed, {result.reused} reused from an earlier run.")
     for error in result.errors.to_dict("records"):
-        err.print(f"point {error['point']} failed: {error['error']}", markup=False,
-                  highlight=False, style="red")
+        where = ("the reference" if error["point"] == REFERENCE else f"point {error['point']}")
+        if not pd.isna(error["replication"]):
+            where += f", replication {error['replication']},"
+        err.print(f"{where} failed: {error['error']}", markup=False, highlight=False,
+                  style="red")
     out.print(f"Results written to [bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)
+    if result.replications_failed:
+        err.print(f"{result.replications_failed} replication(s) failed (listed in errors.csv); "
+                  "run the same command again to retry them.", markup=False, highlight=False,
+                  style="red")
+        raise typer.Exit(FAILED)
 
 
 @app.command("staff")
@@ -315,7 +373,7 @@ def staff_command(
         targets = dict(parse_target(t) for t in target) if target else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    folder = out_dir or Path("results") / f"staff-{loaded.name}"
+    folder = _claim(out_dir, Path("results") / f"staff-{loaded.name}")
 
     def show(evaluation: Any) -> None:
         verdict = "[green]met[/]" if evaluation.met else "[red]not met[/]"
@@ -326,8 +384,10 @@ def staff_command(
         result = search(loaded, targets, replications=replications, seed=seed,
                         confidence=confidence, workers=workers, store=_store(folder, fresh),
                         on_level=show)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "staffing.csv", result.table, excel_fr)
+    previous = folders.begin(folder)
+    written = write_csv(folder / "staffing.csv", result.table, excel_fr)
+    folders.finish(folder, {"staffing": loaded.name, **provenance(), "command": _command()},
+                   [p.name for p in written], previous)
     table = staffing_table(result, confidence)
     out.print(table)
     if result.chosen is None:
@@ -352,7 +412,16 @@ def report_command(
         "--png", help="Also export each chart as PNG (needs the png extra and a Chromium).")
     ] = False,
 ) -> None:
-    """Write the self-contained HTML report of a results folder (report.html)."""
+    """Write the self-contained HTML report of a results folder (report.html), once its
+    manifest's checksums are verified."""
+    if folder.is_dir():  # not while a run writes into it
+        try:
+            _held.append(folders.lock(folder, _command()))
+        except folders.FolderInUse as exc:
+            err.print(str(exc), markup=False, highlight=False, style="bold red")
+            raise typer.Exit(BAD_INPUT) from None
+        except OSError:
+            pass  # a folder we cannot write in: the report says so when it writes
     _write_report(folder, lang, png)
 
 

@@ -8,9 +8,9 @@ written last: a folder whose manifest lists a file's checksum holds that run's c
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
-import json
 import os
 import platform
 import subprocess
@@ -56,43 +56,79 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_csv(path: Path, frame: pd.DataFrame, french: bool = False) -> None:
+def write_csv(path: Path, frame: pd.DataFrame, french: bool = False) -> list[Path]:
     """Write a CSV (comma, point decimal, UTF-8) atomically; with `french`, also a copy for
-    French Excel next to it (`name.fr.csv`)."""
-    write_text(path, frame.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S"))
-    if french:
-        write_csv_fr(path.with_suffix(".fr.csv"), frame)
+    French Excel next to it (`name.fr.csv`). Either is safe to open in a spreadsheet: text that
+    would run as a formula is neutralised, a cell holding a line break is quoted. Returns the
+    paths written."""
+    write_text(path, _csv_text(neutralise(frame), date_format="%Y-%m-%d %H:%M:%S"))
+    if not french:
+        return [path]
+    fr = path.with_suffix(".fr.csv")
+    write_csv_fr(fr, frame)
+    return [path, fr]
+
+
+def with_french(names: list[str], french: bool) -> list[str]:
+    """The names of CSV files, and with `french` their French copies after them."""
+    return [*names, *(n.removesuffix(".csv") + ".fr.csv" for n in names if n.endswith(".csv")
+                      and french)]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these could run as a formula in a spreadsheet."""
 
 
+def safe_text(value: str) -> str:
+    """Text a spreadsheet shows as text: a leading apostrophe before a formula start."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def unsafe_text(value: str) -> str:
+    """The text `safe_text` was given (for reading our CSVs back)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+def _safe_cell(value: object) -> object:
+    return safe_text(value) if isinstance(value, str) else value
+
+
 def _french_cell(value: object) -> object:
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if isinstance(value, float):
         return repr(value).replace(".", ",")  # a number in a mixed column stays a number
-    return value
+    return _safe_cell(value)
 
 
-def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would read as a formula get a leading apostrophe
-    (numbers are left alone: -3 stays a number, in a column of text too)."""
+def _text_columns(frame: pd.DataFrame) -> list[Any]:
+    return [c for c in frame.columns if frame[c].dtype == object
+            or isinstance(frame[c].dtype, pd.StringDtype | pd.CategoricalDtype)]
+
+
+def neutralise(frame: pd.DataFrame, cell: Callable[[object], object] = _safe_cell
+               ) -> pd.DataFrame:
+    """Text cells (and column names) that a spreadsheet would read as a formula get a leading
+    apostrophe; numbers are left alone: -3 stays a number, in a column of text too."""
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if series.dtype == object or isinstance(series.dtype, pd.StringDtype
-                                                  | pd.CategoricalDtype):
-            out[column] = series.astype(object).map(_french_cell)
-    return out
+    for column in _text_columns(out):
+        out[column] = out[column].astype(object).map(cell)
+    return out.rename(columns=lambda c: safe_text(c) if isinstance(c, str) else c)
+
+
+def _csv_text(frame: pd.DataFrame, **options: Any) -> str:
+    """The CSV text of a (neutralised) frame. A cell holding a line feed is quoted by the CSV
+    writer, one holding a lone carriage return is not: then every text cell is quoted, so that
+    no reader takes the return for the end of the record."""
+    returns = any(frame[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
+                  for c in _text_columns(frame))
+    return frame.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC if returns else
+                        csv.QUOTE_MINIMAL, **options)
 
 
 def write_csv_fr(path: Path, frame: pd.DataFrame) -> None:
     """Write a CSV that opens right in French Excel: `;` separators, decimal comma, UTF-8 with
     a byte-order mark, formulas neutralised."""
-    text = neutralise(frame).to_csv(index=False, sep=";", decimal=",",
-                                    date_format="%d/%m/%Y %H:%M:%S")
+    text = _csv_text(neutralise(frame, _french_cell), sep=";", decimal=",",
+                     date_format="%d/%m/%Y %H:%M:%S")
     write_text(path, "\ufeff" + text)
 
 
@@ -172,9 +208,3 @@ def file_digest(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any], files: list[str]) -> None:
-    """Write `manifest.json` last, with the checksum of each file of the result."""
-    manifest = {**manifest, "files": {name: file_digest(folder / name) for name in files}}
-    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")

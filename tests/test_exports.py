@@ -118,14 +118,11 @@ def test_french_csv_writes_dates_day_first(exported: Path) -> None:
     assert cells[0].startswith("04/03/2024")  # 4 March, not 3 April
 
 
-def test_text_that_looks_like_a_formula_is_neutralised_in_the_french_copy(
+def test_text_that_looks_like_a_formula_is_neutralised_in_the_plain_and_french_csv(
         exported: Path) -> None:
-    french = read_fr(exported / "groups.fr.csv")
-    values = set(french.loc[french["dimension"] == "topic", "value"])
-    assert values == {"'=HYPERLINK(1)", "'-minus", "'@at", "'+plus", "plain"}
-    # the plain CSV is for programs: left as it is
-    plain = pd.read_csv(exported / "groups.csv")
-    assert "=HYPERLINK(1)" in set(plain["value"])
+    for table in (read_fr(exported / "groups.fr.csv"), pd.read_csv(exported / "groups.csv")):
+        values = set(table.loc[table["dimension"] == "topic", "value"])
+        assert values == {"'=HYPERLINK(1)", "'-minus", "'@at", "'+plus", "plain"}
 
 
 def test_negative_numbers_stay_numbers_in_the_french_copy(tmp_path: Path) -> None:
@@ -203,7 +200,7 @@ def test_a_second_identical_run_reuses_every_replication_and_fresh_recomputes(
     first = runner.invoke(app, command)
     assert first.exit_code == 0, first.output
     assert sorted(computed) == [0, 1, 2]
-    assert len(list((out / ".store").rglob("*.pkl"))) == 3
+    assert len(list((out / ".store").rglob("*.rep"))) == 3
     replications = (out / "replications.csv").read_bytes()
     contacts = pd.read_parquet(out / "contacts.parquet")
 

@@ -263,7 +263,7 @@ def test_a_second_sweep_into_the_same_folder_reuses_every_result(tmp_path: Path)
 
 
 def stored(folder: Path) -> int:
-    return sum(1 for _ in folder.rglob("*.pkl")) if folder.exists() else 0
+    return sum(1 for _ in folder.rglob("*.rep")) if folder.exists() else 0
 
 
 def group_alive(pgid: int) -> bool:

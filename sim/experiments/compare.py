@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim import folders
 from sim.glossary import KPIS
 from sim.measures.kpis import mean_ci, met_share, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
+    with_french,
     write_csv,
-    write_manifest,
 )
 from sim.runs.execution import Progress
 from sim.runs.replication import ReplicationResult
@@ -62,11 +63,14 @@ class Comparison:
         """`comparison.csv`, and each scenario's result folder under `<folder>/<name>/`."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "manifest.json").unlink(missing_ok=True)
-        for run in self.runs:
+        previous = folders.begin(folder)
+        files = with_french(["comparison.csv"], french)
+        for run in self.runs:  # each option's folder, and every file of it, in the manifest
             run.write(folder / run.scenario.name, french)
+            inner = folders.listed(folder / run.scenario.name / folders.MANIFEST)
+            files += [f"{run.scenario.name}/{name}" for name in [*inner, folders.MANIFEST]]
         write_csv(folder / "comparison.csv", self.table, french)
-        write_manifest(folder, self.manifest, ["comparison.csv"])
+        folders.finish(folder, self.manifest, files, previous)
         return folder
 
 

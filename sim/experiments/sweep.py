@@ -37,14 +37,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sim import folders
 from sim.glossary import KPIS
 from sim.measures.kpis import mean_ci, paired
 from sim.outputs import (
     provenance,
     scenario_hash,
     source_digest,
+    with_french,
     write_csv,
-    write_manifest,
     write_parquet,
 )
 from sim.runs.execution import Progress, Task, execute
@@ -122,11 +123,16 @@ class SweepResult:
     reference: pd.DataFrame | None = None  # the reference's replications
     breakeven: pd.DataFrame | None = None
 
+    @property
+    def replications_failed(self) -> int:
+        """Replications that raised or lost their worker (their rows are in `errors`)."""
+        return int(self.errors["replication"].notna().sum())
+
     def write(self, folder: str | Path, french: bool = False) -> Path:
         """`sweep.parquet`, `sweep.csv`, `points.csv`, `errors.csv`, then the manifest."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "manifest.json").unlink(missing_ok=True)
+        previous = folders.begin(folder)
         write_parquet(folder / "sweep.parquet", self.rows)
         write_csv(folder / "sweep.csv", self.rows, french)
         write_csv(folder / "points.csv", self.points, french)
@@ -138,7 +144,7 @@ class SweepResult:
         if self.breakeven is not None:
             write_csv(folder / "breakeven.csv", self.breakeven, french)
             files.append("breakeven.csv")
-        write_manifest(folder, self.manifest, files)
+        folders.finish(folder, self.manifest, with_french(files, french), previous)
         return folder
 
 
@@ -221,36 +227,32 @@ def run_sweep(
     rows, errors = [], [{"point": p.index, **p.values, "error": p.error}
                         for p in sweep.points if p.scenario is None]
     computed = reused = 0
-    failed: set[int] = set()
     for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
                            version=source_digest(), progress=progress):
-        if outcome.task.tag == REFERENCE:
-            if outcome.result is None:
-                raise RuntimeError(f"the reference scenario failed: {outcome.error}")
-            reference.append({"replication": outcome.task.replication, **outcome.result.kpis})
-            continue
-        point = sweep.points[outcome.task.tag]
-        if outcome.result is None:
-            if point.index not in failed:
-                failed.add(point.index)
-                errors.append({"point": point.index, **point.values,
-                               "error": (outcome.error or "").strip().splitlines()[-1]})
-            continue
         reused += outcome.from_store
-        computed += not outcome.from_store
-        rows.append({**point.values, "point": point.index,
-                     "replication": outcome.task.replication, "seed": sweep.seed,
-                     **outcome.result.kpis})
+        computed += not outcome.from_store and outcome.result is not None
+        point = sweep.points[outcome.task.tag] if outcome.task.tag != REFERENCE else None
+        values = point.values if point is not None else {}
+        if outcome.result is None:  # kept apart: the point's other replications still count
+            errors.append({"point": outcome.task.tag, **values,
+                           "replication": outcome.task.replication,
+                           "error": _last_line(outcome.error)})
+        elif point is None:
+            reference.append({"replication": outcome.task.replication, **outcome.result.kpis})
+        else:
+            rows.append({**values, "point": point.index,
+                         "replication": outcome.task.replication, "seed": sweep.seed,
+                         **outcome.result.kpis})
     columns = [*sweep.parameters, "point", "replication", "seed", *KPIS]
     frame = pd.DataFrame(rows, columns=columns)
-    frame = frame[~frame["point"].isin(failed)]
     frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
     manifest = {
         "sweep": sweep.name,
         "base": sweep.base.name,
         "base_sha256": scenario_hash(sweep.base),
         "points": len(sweep.points),
-        "points_failed": len(errors),
+        "points_failed": sum(p.scenario is None for p in sweep.points),
+        "replications_failed": sum("replication" in e for e in errors),
         "replications": sweep.replications,
         "seed": sweep.seed,
         "results_computed": computed,
@@ -266,7 +268,9 @@ def run_sweep(
         manifest["reference"] = sweep.reference.name
         manifest["reference_sha256"] = scenario_hash(sweep.reference)
     return SweepResult(sweep, frame, points,
-                       pd.DataFrame(errors, columns=["point", *sweep.parameters, "error"]),
+                       pd.DataFrame(errors, columns=["point", *sweep.parameters,
+                                                     "replication", "error"]
+                                    ).astype({"replication": "Int64"}),
                        computed, reused, manifest, ref,
                        breakeven_table(points, sweep.parameters, sweep.breakeven)
                        if sweep.breakeven is not None else None)
@@ -297,7 +301,14 @@ def point_table(rows: pd.DataFrame, parameters: list[str],
 
 
 REFERENCE = -1
-"""The tag of the reference scenario's tasks."""
+"""The tag of the reference scenario's tasks (its failed replications are point -1 in
+errors.csv)."""
+
+
+def _last_line(error: str | None) -> str:
+    """The line of a traceback that says what went wrong."""
+    lines = (error or "").strip().splitlines()
+    return lines[-1] if lines else "unknown error"
 
 
 def breakeven_table(points: pd.DataFrame, parameters: list[str],

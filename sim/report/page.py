@@ -20,6 +20,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from sim import folders
 from sim.glossary import KPIS
 from sim.outputs import write_text
 from sim.report import charts
@@ -311,8 +312,13 @@ def write_report(folder: str | Path, lang: Lang = "en", png: bool = False) -> Pa
     page, figs = build(results, lang)
     write_text(folder / f"report.{lang}.html", page)
     write_text(folder / "report.html", page)
-    if png:
-        export_png(figs, folder / "charts", lang)
+    written = [f"report.{lang}.html", "report.html"]
+    try:
+        if png:
+            written += [p.relative_to(folder).as_posix()
+                        for p in export_png(figs, folder / "charts", lang)]
+    finally:
+        folders.add(folder, written)  # the report is a file of the folder like the tables
     return folder / f"report.{lang}.html"
 
 

@@ -14,12 +14,25 @@ from typing import Any
 
 import pandas as pd
 
+from sim import folders
+from sim.outputs import unsafe_text
 from sim.report import charts
-from sim.scenario import Scenario, validate
+from sim.scenario import Scenario, ScenarioError, validate
 
 
 class NotAResult(ValueError):
     """The folder holds no result helpline-sim wrote."""
+
+
+class DamagedResult(NotAResult):
+    """A results folder whose files are not the ones its manifest lists."""
+
+    def __init__(self, folder: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"{folder} is damaged: " + "; ".join(problems)
+                         if len(problems) == 1 else
+                         f"{folder} is damaged ({len(problems)} problems):\n"
+                         + "\n".join(f"  {p}" for p in problems))
 
 
 @dataclass
@@ -60,7 +73,14 @@ class Results:
 def _read(path: Path, **kwargs: Any) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
-    return pd.read_parquet(path, **kwargs) if path.suffix == ".parquet" else pd.read_csv(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path, **kwargs)
+    frame = pd.read_csv(path)
+    for column in frame.columns:  # text as it was before neutralising
+        if not pd.api.types.is_string_dtype(frame[column]):
+            continue
+        frame[column] = frame[column].map(lambda v: unsafe_text(v) if isinstance(v, str) else v)
+    return frame.rename(columns=lambda c: unsafe_text(c) if isinstance(c, str) else c)
 
 
 def load_run(folder: Path) -> RunData:
@@ -84,18 +104,37 @@ def load_run(folder: Path) -> RunData:
 
 
 def load_results(folder: str | Path) -> Results:
-    """Whatever helpline-sim wrote in `folder`."""
+    """Whatever helpline-sim wrote in `folder`, once its manifest's checksums are verified.
+
+    Raises
+    ------
+    NotAResult
+        not a results folder, or one that cannot be read (DamagedResult: a file is missing
+        or differs from what the manifest lists, each named).
+    """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.exists():
-        raise NotAResult(f"{folder} holds no manifest.json: not a complete helpline-sim result")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    problems = folders.problems(folder)
+    if problems:
+        if not (folder / folders.MANIFEST).is_file():
+            raise NotAResult(problems[0])
+        raise DamagedResult(folder, problems)
+    try:
+        return _load(folder)
+    except NotAResult:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError,
+            ScenarioError) as exc:  # consistent with its manifest, yet not ours
+        raise NotAResult(f"{folder} cannot be read as a helpline-sim result ({exc})") from None
+
+
+def _load(folder: Path) -> Results:
+    manifest = json.loads((folder / folders.MANIFEST).read_text(encoding="utf-8"))
     if (folder / "comparison.csv").exists():
         names = [s["name"] for s in manifest["scenarios"]]
         return Results("compare", folder, manifest, [load_run(folder / n) for n in names],
-                       comparison=pd.read_csv(folder / "comparison.csv"))
+                       comparison=_read(folder / "comparison.csv"))
     if (folder / "points.csv").exists():
-        points = pd.read_csv(folder / "points.csv")
+        points = _read(folder / "points.csv")
         parameters = [c for c in points.columns[1:list(points.columns).index("n")]]
         breakeven = _read(folder / "breakeven.csv")
         return Results("sweep", folder, manifest, points=points,

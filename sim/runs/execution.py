@@ -5,10 +5,19 @@ is computed (and kept in the result store when one is given), in whatever order 
 finish; callers put results back in order. A task that fails is reported with its error and
 does not stop the others. Because every replication's randomness is keyed by
 `(seed, replication, stream)`, the backend never changes a number.
+
+On a Dask cluster, tasks travel in batches of consecutive replications (at most `DASK_BATCHES`
+of them, so a design of 35,000 replications is 500 tasks for the scheduler, not 35,000); a
+batch is only a parcel, each replication in it is computed exactly as alone. A worker that dies
+(out of memory, a crash of the interpreter) or a lost connection to the scheduler fails only
+the replications it held: a batch whose worker died is sent again one replication at a time, so
+the replication that kills its worker is found, reported with how many workers it took down,
+and every other one completes.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -151,9 +160,45 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+DASK_BATCHES = 500
+"""At most this many tasks go to a Dask scheduler at once; replications are batched above."""
+
+
+def batches(tasks: list[Task], most: int = DASK_BATCHES) -> list[list[Task]]:
+    """Consecutive tasks in at most `most` batches of equal size (one task each when few)."""
+    size = max(1, math.ceil(len(tasks) / most))
+    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+
+
+def _guarded_batch(batch: list[Task]) -> list[tuple[ReplicationResult | None, str | None]]:
+    """Each task of a batch, computed on its own (for Dask workers)."""
+    return [_guarded(task) for task in batch]
+
+
+def _lost(exc: BaseException, deaths: int) -> str | None:
+    """What happened to a task whose future raised `exc`, if the cluster lost it; None for
+    any other error (a bug: it propagates)."""
+    from asyncio import CancelledError as AsyncCancelled
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker
+    from distributed.comm.core import CommClosedError
+
+    if isinstance(exc, KilledWorker):
+        return (f"the worker running this replication died {deaths} times (KilledWorker): it "
+                "may need more memory than a worker has, or crash the interpreter")
+    if isinstance(exc, CancelledError | AsyncCancelled):
+        return ("the Dask scheduler cancelled this replication (CancelledError): the cluster "
+                "was restarted or the connection to it was lost")
+    if isinstance(exc, CommClosedError | OSError | TimeoutError):
+        return f"the connection to the Dask scheduler was lost ({type(exc).__name__}: {exc})"
+    return None
+
+
 def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
     """Run on a Dask cluster (the optional `dask` extra)."""
     try:
+        import dask
         from distributed import Client
         from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - depends on the extra
@@ -168,11 +213,30 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
             raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}. Is "
                                  "it running (dask scheduler), and is the address right?"
                                  ) from None
+    deaths = int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
     try:
-        futures = {client.submit(_guarded, task, pure=False): task for task in tasks}
-        for future in dask_completed(list(futures)):
-            result, error = future.result()
-            yield Outcome(futures[future], result, error)
+        futures = {client.submit(_guarded_batch, batch, pure=False): batch
+                   for batch in batches(tasks)}
+        pending = dask_completed(list(futures))
+        for future in pending:
+            batch = futures.pop(future)
+            try:
+                outcomes = future.result()
+            except Exception as exc:
+                lost = _lost(exc, deaths)
+                if lost is None:
+                    raise
+                if "KilledWorker" in lost and len(batch) > 1:  # find the one that kills
+                    for task in batch:
+                        single = client.submit(_guarded_batch, [task], pure=False)
+                        futures[single] = [task]
+                        pending.add(single)
+                    continue
+                for task in batch:
+                    yield Outcome(task, None, lost)
+                continue
+            for task, (result, error) in zip(batch, outcomes, strict=True):
+                yield Outcome(task, result, error)
     finally:
         if client is not scheduler:
             client.close()

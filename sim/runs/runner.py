@@ -16,13 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from sim import folders
 from sim.measures import kpis
 from sim.outputs import (
     provenance,
     scenario_hash,
     source_digest,
+    with_french,
     write_csv,
-    write_manifest,
     write_parquet,
     write_text,
 )
@@ -61,7 +62,7 @@ class RunResult:
         `french`, each CSV also in a French-Excel copy (`*.fr.csv`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "manifest.json").unlink(missing_ok=True)  # the folder is incomplete until
+        previous = folders.begin(folder)  # the folder is incomplete until the manifest
         write_csv(folder / "replications.csv", self.replications, french)
         write_parquet(folder / "replications.parquet", self.replications)
         write_csv(folder / "summary.csv", self.summary, french)
@@ -78,7 +79,7 @@ class RunResult:
         if self.assumptions is not None:
             write_csv(folder / "assumptions.csv", self.assumptions, french)
             files.append("assumptions.csv")
-        write_manifest(folder, self.manifest, files)
+        folders.finish(folder, self.manifest, with_french(files, french), previous)
         return folder
 
 
