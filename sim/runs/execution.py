@@ -164,9 +164,10 @@ DASK_BATCHES = 500
 """At most this many tasks go to a Dask scheduler at once; replications are batched above."""
 
 
-def batches(tasks: list[Task], most: int = DASK_BATCHES) -> list[list[Task]]:
-    """Consecutive tasks in at most `most` batches of equal size (one task each when few)."""
-    size = max(1, math.ceil(len(tasks) / most))
+def batches(tasks: list[Task], most: int | None = None) -> list[list[Task]]:
+    """Consecutive tasks in at most `most` (default `DASK_BATCHES`) batches of equal size (one
+    task each when there are few)."""
+    size = max(1, math.ceil(len(tasks) / (most or DASK_BATCHES)))
     return [tasks[i:i + size] for i in range(0, len(tasks), size)]
 
 
@@ -175,18 +176,26 @@ def _guarded_batch(batch: list[Task]) -> list[tuple[ReplicationResult | None, st
     return [_guarded(task) for task in batch]
 
 
-def _lost(exc: BaseException, deaths: int) -> str | None:
-    """What happened to a task whose future raised `exc`, if the cluster lost it; None for
-    any other error (a bug: it propagates)."""
+def _killed(exc: BaseException) -> bool:
+    from distributed import KilledWorker
+
+    return isinstance(exc, KilledWorker)
+
+
+def _died(deaths: int) -> str:
+    times = "once" if deaths == 1 else f"{deaths} times"
+    return (f"the worker running this replication died {times} (KilledWorker): it may need "
+            "more memory than a worker has, or crash the interpreter")
+
+
+def _lost(exc: BaseException) -> str | None:
+    """Why the cluster lost a task whose future raised `exc`; None for any other error (a
+    bug: it propagates)."""
     from asyncio import CancelledError as AsyncCancelled
     from concurrent.futures import CancelledError
 
-    from distributed import KilledWorker
     from distributed.comm.core import CommClosedError
 
-    if isinstance(exc, KilledWorker):
-        return (f"the worker running this replication died {deaths} times (KilledWorker): it "
-                "may need more memory than a worker has, or crash the interpreter")
     if isinstance(exc, CancelledError | AsyncCancelled):
         return ("the Dask scheduler cancelled this replication (CancelledError): the cluster "
                 "was restarted or the connection to it was lost")
@@ -213,30 +222,51 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[Outcome]:
             raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}. Is "
                                  "it running (dask scheduler), and is the address right?"
                                  ) from None
-    deaths = int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
+    per_loss = int(dask.config.get("distributed.scheduler.allowed-failures", 3)) + 1
+    deaths: dict[int, int] = {}  # worker deaths seen by each task
+    suspects: list[Task] = []  # tasks of a batch whose worker died, to try again one by one
     try:
-        futures = {client.submit(_guarded_batch, batch, pure=False): batch
+        futures = {client.submit(_guarded_batch, batch, pure=False): (batch, False)
                    for batch in batches(tasks)}
         pending = dask_completed(list(futures))
+        retrying = False
+
+        def retry_next() -> None:
+            """One suspect at a time, so that a replication that kills its worker cannot take
+            another suspect down with it."""
+            nonlocal retrying
+            retrying = bool(suspects)
+            if suspects:
+                task = suspects.pop(0)
+                single = client.submit(_guarded_batch, [task], pure=False)
+                futures[single] = ([task], True)
+                pending.add(single)
+
         for future in pending:
-            batch = futures.pop(future)
+            batch, retried = futures.pop(future)
+            if retried:
+                retrying = False
             try:
                 outcomes = future.result()
             except Exception as exc:
-                lost = _lost(exc, deaths)
-                if lost is None:
-                    raise
-                if "KilledWorker" in lost and len(batch) > 1:  # find the one that kills
+                if _killed(exc):
                     for task in batch:
-                        single = client.submit(_guarded_batch, [task], pure=False)
-                        futures[single] = [task]
-                        pending.add(single)
-                    continue
-                for task in batch:
-                    yield Outcome(task, None, lost)
-                continue
-            for task, (result, error) in zip(batch, outcomes, strict=True):
-                yield Outcome(task, result, error)
+                        deaths[id(task)] = deaths.get(id(task), 0) + per_loss
+                        if retried:
+                            yield Outcome(task, None, _died(deaths[id(task)]))
+                        else:
+                            suspects.append(task)
+                else:
+                    lost = _lost(exc)
+                    if lost is None:
+                        raise
+                    for task in batch:
+                        yield Outcome(task, None, lost)
+            else:
+                for task, (result, error) in zip(batch, outcomes, strict=True):
+                    yield Outcome(task, result, error)
+            if not retrying:
+                retry_next()
     finally:
         if client is not scheduler:
             client.close()
