@@ -8,7 +8,6 @@ written last: a folder whose manifest lists a file's checksum holds that run's c
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import os
@@ -115,13 +114,13 @@ def neutralise(frame: pd.DataFrame, cell: Callable[[object], object] = _safe_cel
 
 
 def _csv_text(frame: pd.DataFrame, **options: Any) -> str:
-    """The CSV text of a (neutralised) frame. A cell holding a line feed is quoted by the CSV
-    writer, one holding a lone carriage return is not: then every text cell is quoted, so that
-    no reader takes the return for the end of the record."""
+    """The CSV text of a (neutralised) frame. The CSV writer quotes a cell holding a line
+    feed, but not one holding a lone carriage return unless the records end with one: when a
+    text cell holds one, records end with CR LF (as RFC 4180 has it), so that it is quoted and
+    no reader takes it for the end of the record."""
     returns = any(frame[c].map(lambda v: isinstance(v, str) and "\r" in v).any()
                   for c in _text_columns(frame))
-    return frame.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC if returns else
-                        csv.QUOTE_MINIMAL, **options)
+    return frame.to_csv(index=False, lineterminator="\r\n" if returns else "\n", **options)
 
 
 def write_csv_fr(path: Path, frame: pd.DataFrame) -> None:

@@ -309,7 +309,11 @@ def write_report(folder: str | Path, lang: Lang = "en", png: bool = False) -> Pa
     chart as `charts/<n>.png` too (needs kaleido and a Chromium)."""
     folder = Path(folder)
     results = load_results(folder)
-    page, figs = build(results, lang)
+    try:
+        page, figs = build(results, lang)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise NotAResult(f"{folder} cannot be read as a helpline-sim result: its tables are "
+                         f"not the ones it writes ({type(exc).__name__}: {exc})") from None
     write_text(folder / f"report.{lang}.html", page)
     write_text(folder / "report.html", page)
     written = [f"report.{lang}.html", "report.html"]
