@@ -11,7 +11,8 @@ The map of the package, by layer (arrows point down only; `tests/test_layers.py`
     scenario/               the file format: schema, units, loading, the assumptions register
 
 Beside the layers, imported by any of them: `glossary` (KPI names, units, definitions),
-`analytic` (our own exact Erlang B, C and A), `outputs` (atomic writes, CSV, provenance).
+`analytic` (our own exact Erlang B, C and A), `outputs` (atomic writes, CSV, provenance),
+`folders` (a results folder: its lock, its manifest, checked when read back).
 Each folder's `__init__` says what it holds and what it may import; `docs/architecture.md`
 explains the design in a page.
 

@@ -3,6 +3,8 @@ that is not exactly what was stored for its key is computed again, never reused.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import pickle
 import random
@@ -19,7 +21,7 @@ import sim.runs.execution
 from sim.cli import app
 from sim.outputs import source_digest
 from sim.runs.replication import replicate
-from sim.runs.store import TABLES, DamagedEntry, ResultStore, decode, encode, result_key
+from sim.runs.store import MAGIC, TABLES, DamagedEntry, ResultStore, decode, encode, result_key
 
 RUN_TABLES = ("replications", "summary", "contacts", "calls", "daily", "advisor_days",
               "groups", "groups_summary", "steps", "files")
@@ -89,6 +91,21 @@ def test_a_pickle_placed_in_the_store_runs_nothing_and_is_recomputed(
     assert "is not reused: not a helpline-sim store entry" in caplog.text
     same_tables(again, clean)
     assert decode(key_of(scenario, 1), store.path(key_of(scenario, 1)).read_bytes())
+
+
+def test_a_pickle_dressed_as_an_entry_with_a_valid_checksum_runs_nothing(
+        tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(Touch(marker))
+    header = json.dumps({"key": "k", "replication": 0, "seconds": 0.0, "kpis": {},
+                         "tables": [[name, len(payload)] for name in TABLES],
+                         "layouts": {name: {"axis": None, "categories": {}} for name in TABLES}
+                         }).encode("utf-8")
+    body = len(header).to_bytes(8, "big") + header + payload * len(TABLES)
+    crafted = MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body
+    with pytest.raises(DamagedEntry, match="cannot be decoded"):
+        decode("k", crafted)
+    assert not marker.exists()
 
 
 def test_thirty_random_corruptions_are_all_detected_and_recomputed(

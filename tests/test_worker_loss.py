@@ -108,3 +108,16 @@ def test_batches_keep_every_task_once_in_order_and_cap_the_number_of_tasks() -> 
     assert len(parcels) <= sim.runs.execution.DASK_BATCHES
     assert [t for parcel in parcels for t in parcel] == tasks
     assert [len(p) for p in batches(tasks[:7])] == [1] * 7
+
+
+def test_a_lost_connection_or_a_cancelled_task_is_said_in_words_and_a_bug_is_not_hidden(
+        ) -> None:
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    from sim.runs.execution import _lost
+
+    assert "connection to the Dask scheduler was lost" in (_lost(CommClosedError("gone")) or "")
+    assert "cancelled this replication (CancelledError)" in (_lost(CancelledError()) or "")
+    assert _lost(ZeroDivisionError()) is None

@@ -3,7 +3,9 @@
 It may import the engine, the measures, `sim.scenario` and `sim.outputs`; nothing above it.
 
 - `replication` one replication simulated and measured (the unit of work)
-- `store`       finished replications kept on disk, so long work resumes
-- `execution`   replications in this process, local processes or a Dask cluster
+- `store`       finished replications kept on disk (checked data, never pickle), so long work
+                resumes
+- `execution`   replications in this process, local processes or a Dask cluster (batched; a
+                lost worker fails only its replications)
 - `runner`      a scenario's replications, summaries with confidence intervals
 """
