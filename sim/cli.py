@@ -526,3 +526,86 @@ def erlang(
                   "grows without limit (every caller waits; there is no steady state). Give "
                   "--patience for Erlang A, or more advisors.", style="yellow")
 
+
+
+# -- calibrate (issue 13) ------------------------------------------------------------------------
+@app.command("calibrate")
+def calibrate_command(
+    log: Annotated[Path, typer.Argument(help="The telephony export (queue_log or CSV).")],
+    kind: Annotated[str, typer.Option(
+        "--format", help="queue-log, calls-csv or intervals-csv.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The scenario to write (TOML).")],
+    columns: Annotated[Path | None, typer.Option(
+        help="Column map (TOML): the export's headers, outcome words and habits.")] = None,
+    timezone: Annotated[str, typer.Option(help="The helpline's time zone.")] = "Europe/Paris",
+    date_from: Annotated[str | None, typer.Option("--from", help="First day read.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day read.")] = None,
+    advisors: Annotated[int | None, typer.Option(
+        min=0, help="Advisors on the lines (default: estimated from the log, marked so).")] = None,
+    secret_file: Annotated[Path | None, typer.Option(
+        help="Key for hashing caller numbers (default: a random key for this run).")] = None,
+    backtest: Annotated[int, typer.Option(
+        min=0, help="Replications of the backtest on the page (0: none).")] = 5,
+    workers: Workers = None,
+    lang: Language = "en",
+) -> None:
+    """Turn a telephony export into a scenario (every value marked derived) and calibration.html."""
+    import tempfile
+    import zoneinfo
+    from datetime import date as date_
+
+    from sim.calibration import backtest as backtest_
+    from sim.calibration import calibrate as calibrate_
+    from sim.calibration.formats import FORMATS
+    from sim.calibration.page import build as build_page
+    from sim.calibration.writer import write_scenario
+    from sim.outputs import write_text
+    from sim.scenario import validate
+
+    language = _lang(lang)
+    problems = []
+    if kind not in FORMATS:
+        problems.append(f"--format must be one of {', '.join(FORMATS)} (got {kind!r})")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(f"--timezone: unknown time zone {timezone!r} (e.g. Europe/Paris)")
+    days: list[date_ | None] = []
+    for flag, text in (("--from", date_from), ("--to", date_to)):
+        try:
+            days.append(date_.fromisoformat(text) if text else None)
+        except ValueError:
+            problems.append(f"{flag}: not a date YYYY-MM-DD ({text!r})")
+    if problems:
+        for line in problems:
+            err.print(line, markup=False, highlight=False, style="red")
+        raise typer.Exit(BAD_INPUT)
+    with _bad_input():
+        cal = calibrate_.calibrate(log, kind, columns, timezone, days[0], days[1], advisors,
+                                   secret_file)
+        text = write_scenario(cal, out_file)
+        scenario = validate(tomllib.loads(text), str(out_file))
+    table = None
+    if backtest:
+        with _failures(), _progress("backtest") as update:
+            table = backtest_.backtest(scenario, cal.observed, backtest, workers=workers,
+                                       progress=update)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_file.parent) as tmp:
+        draft = Path(tmp) / out_file.name
+        draft.write_text(text, encoding="utf-8")
+        page = build_page(cal, draft, table, backtest, language)
+    write_text(out_file, text)
+    page_path = out_file.parent / "calibration.html"
+    write_text(page_path, page)
+    if table is not None:
+        write_csv(out_file.parent / "calibration_backtest.csv", table)
+    found = calibrate_.summary(cal)
+    out.print(f"{found['attempts']:,} call attempts, {found['period']}, {found['queues']} "
+              f"queue(s): {found['weekly']:,.0f} new calls a week; patience "
+              + (f"{found['patience_min']:.2f} min" if math.isfinite(found["patience_min"])
+                 else "not identifiable (left an assumption)")
+              + f"; {found['advisors']} advisors"
+              + ("" if advisors is not None else " (estimated: give --advisors)"))
+    out.print(f"Scenario written to [bold]{escape(str(out_file))}[/], page to "
+              f"[bold]{escape(str(page_path))}[/]")

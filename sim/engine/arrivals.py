@@ -15,6 +15,8 @@ move demand between months without changing the yearly volume (they are normalis
 average year of 365.25 days). When
 `hour_weights` is not given, demand is spread evenly over the open hours and arrives only while
 the lines are scheduled to be open; members still call on holidays and find the lines closed.
+`hour_weights_by_weekday` gives a weekday its own intraday shape (a Monday morning peak, a quiet
+Friday afternoon); the weekday weights still share the week between the days.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
 from sim.scenario.schema import FILES_SOURCE
 from sim.scenario.sections import Source
+from sim.scenario.units import WEEKDAYS
 
 HOUR = 60.0
 AVERAGE_MONTH_DAYS = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -60,16 +63,24 @@ class DemandProfile:
         self.weekday = weekday / weekday.sum()
         opens, closes = cal.open_hours
         slot = np.arange(24) * HOUR
+        by_weekday = demand.hour_weights_by_weekday
         if demand.hour_weights is None:
-            self.slot_offset = np.clip(opens - slot, 0.0, HOUR)
-            self.slot_length = np.clip(np.minimum(closes, slot + HOUR) - slot, 0.0, HOUR)
-            self.slot_length = np.maximum(self.slot_length - self.slot_offset, 0.0)
-            hours = self.slot_length / HOUR
+            offset = np.clip(opens - slot, 0.0, HOUR)
+            length = np.clip(np.minimum(closes, slot + HOUR) - slot, 0.0, HOUR)
+            length = np.maximum(length - offset, 0.0)
+            hours = length / HOUR
+        else:
+            hours = np.array(demand.hour_weights, dtype=float)
+        if demand.hour_weights is None and not by_weekday:
+            self.slot_offset, self.slot_length = offset, length
         else:
             self.slot_offset = np.zeros(24)
             self.slot_length = np.full(24, HOUR)
-            hours = np.array(demand.hour_weights, dtype=float)
         self.hour = hours / hours.sum()
+        # the shape of each weekday's demand (rows normalised within the day)
+        rows = [np.array(by_weekday[day], dtype=float) if by_weekday and day in by_weekday
+                else hours for day in WEEKDAYS]
+        self.hour_by_weekday = np.array([row / row.sum() for row in rows])
         month = np.array(demand.month_weights if demand.month_weights is not None else [1.0] * 12)
         # normalised over an average year, so that month weights move demand between months
         # without changing the yearly volume
@@ -78,7 +89,10 @@ class DemandProfile:
         self.day_month = np.array([calendar.date(d).month - 1 for d in range(calendar.days)])
         # demand hours per week: how `per_hour` and `per_day` translate to a weekly volume
         self.days_per_week = float(np.count_nonzero(self.weekday))
-        self.hours_per_day = float(np.sum(np.where(self.hour > 0, self.slot_length / HOUR, 0.0)))
+        demand_hours = np.where(self.hour_by_weekday > 0, self.slot_length / HOUR, 0.0)
+        self.hours_per_day = (float(np.sum(demand_hours[self.weekday > 0])) / self.days_per_week
+                              if by_weekday else float(np.sum(np.where(
+                                  self.hour > 0, self.slot_length / HOUR, 0.0))))
 
     def weekly(self, source: Source) -> float:
         """The plateau weekly volume of a source (`total` is resolved in `segments`)."""
@@ -98,7 +112,8 @@ class DemandProfile:
         cal = self.calendar
         days = np.arange(cal.days)
         per_day = (self.weekday[self.day_weekday] * self.month[self.day_month])[:, None]
-        rate_per_slot = per_day * self.hour[None, :]  # share of a week's volume in each slot
+        # share of a week's volume in each slot
+        rate_per_slot = per_day * self.hour_by_weekday[self.day_weekday]
         start = days[:, None] * DAY + np.arange(24)[None, :] * HOUR + self.slot_offset[None, :]
         length = np.broadcast_to(self.slot_length, start.shape)
         mid = start + length / 2

@@ -106,6 +106,25 @@ def _hour_weights(value: Any) -> Any:
 Weight = Annotated[float, Field(ge=0)]
 
 
+def _weekday_hour_weights(value: Any) -> Any:
+    """A table of 24 hour weights per weekday (`mon = [...]`, `lundi = {"09" = 3}`)."""
+    if not isinstance(value, dict):
+        return value
+    table: dict[str, Any] = {}
+    for key, weights in value.items():
+        try:
+            day = parse_weekday(key)
+        except ValueError:
+            raise ValueError(f"unknown weekday {key!r}; use {', '.join(WEEKDAYS)}") from None
+        if day in table:
+            raise ValueError(f"weekday {day!r} is given twice")
+        try:
+            table[day] = _hour_weights(weights)
+        except ValueError as exc:
+            raise ValueError(f"{day}: {exc}") from None
+    return {day: table[day] for day in WEEKDAYS if day in table}
+
+
 def _positive_weights(value: tuple[float, ...] | None) -> tuple[float, ...] | None:
     if value is not None and not any(w > 0 for w in value):
         raise ValueError("at least one weight must be positive")
@@ -226,6 +245,12 @@ class Demand(Section):
         tuple[Weight, ...] | None, BeforeValidator(_weights(WEEKDAYS, "weekday", parse_weekday))
     ] = None
     hour_weights: Annotated[tuple[Weight, ...] | None, BeforeValidator(_hour_weights)] = None
+    hour_weights_by_weekday: Annotated[
+        dict[Weekday, tuple[Weight, ...]] | None, BeforeValidator(_weekday_hour_weights)
+    ] = None
+    """The shape of each weekday's demand (24 weights a day, normalised within the day); a
+    weekday not named takes `hour_weights` (or the open hours). `weekday_weights` still shares
+    the week's volume between the days."""
     month_weights: Annotated[  # months not named keep a weight of 1
         tuple[Weight, ...] | None,
         BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
@@ -238,6 +263,17 @@ class Demand(Section):
     _positive = field_validator("weekday_weights", "hour_weights", "month_weights")(
         _positive_weights
     )
+
+    @field_validator("hour_weights_by_weekday")
+    @classmethod
+    def _full_days(cls, value: dict[str, tuple[float, ...]] | None
+                   ) -> dict[str, tuple[float, ...]] | None:
+        for day, weights in (value or {}).items():
+            if len(weights) != 24:
+                raise ValueError(f"{day}: give 24 hour weights (00 to 23), got {len(weights)}")
+            if not any(w > 0 for w in weights):
+                raise ValueError(f"{day}: at least one weight must be positive")
+        return value
 
 
 class Resolution(StrEnum):
