@@ -39,7 +39,7 @@ def simulated_calls(scenario: Scenario, seed: int = 1, timezone: str = "Europe/P
     calls = calls[calls["outcome"].isin(["answered", "abandoned"])].reset_index(drop=True)
     who = calls["contact"].to_numpy()
     rng = np.random.default_rng(seed)
-    numbers = rng.integers(10**8, 10**9 - 1, size=len(contacts))
+    numbers = rng.choice(10**8, size=len(contacts), replace=False)  # one each, 8 digits
     sources = [s.name for s in scenario.sources]
     start = pd.Timestamp(scenario.horizon.start)
     wall = start + pd.to_timedelta(calls["arrived_min"].to_numpy(), unit="min")

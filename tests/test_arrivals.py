@@ -275,3 +275,56 @@ def test_volume_cv_adds_gamma_variance_to_the_replication_total():
     _, half = assert_in_ci99(deviations, variance, "variance of the replication total", 0.2)
     assert deviations.mean() - half > 10 * total, "the totals are not over-dispersed"
     assert math.isclose(profile.segments(sc.sources[0]).expected(), total, rel_tol=1e-12)
+
+
+# -- a profile per weekday (issue 13) ---------------------------------------------------------
+MONDAY_PEAK = [0.2] * 8 + [3, 4, 3, 2, 1, 1, 1, 1, 1, 1] + [0.2] * 6
+SATURDAY_MORNING = [0] * 9 + [2, 2, 2, 1] + [0] * 11
+
+
+def test_each_weekday_follows_its_own_intraday_profile() -> None:
+    demand = {"hour_weights": [1] * 24,
+              "hour_weights_by_weekday": {"mon": MONDAY_PEAK, "samedi": SATURDAY_MORNING}}
+    sc = demand_scenario(days=28, volume={"per_week": 3000}, demand=demand)
+    times = arrivals(sc)
+    day, hour = (times // DAY_MIN).astype(int) % 7, (times % DAY_MIN // HOUR_MIN).astype(int)
+    for weekday, weights in ((0, MONDAY_PEAK), (5, SATURDAY_MORNING), (2, [1] * 24)):
+        counts = np.bincount(hour[day == weekday], minlength=24)
+        assert_fits(counts, np.array(weights), f"weekday {WEEK[weekday]}")
+
+
+def test_a_weekday_profile_leaves_the_share_of_each_day_to_the_weekday_weights() -> None:
+    demand = {"weekday_weights": [2, 1, 1, 1, 1, 1, 1],
+              "hour_weights_by_weekday": {"mon": MONDAY_PEAK, "sat": SATURDAY_MORNING}}
+    sc = demand_scenario(days=28, volume={"per_week": 8000}, demand=demand)
+    profile = profile_of(sc)
+    segments = profile.segments(sc.sources[0])
+    per_day = np.bincount((segments.start // DAY_MIN).astype(int),
+                          weights=segments.rate * segments.length)
+    assert per_day[:7] == pytest.approx(np.array([2, 1, 1, 1, 1, 1, 1]) / 8 * 8000)
+    assert expected(sc) == pytest.approx(4 * 8000)
+
+
+def test_without_a_weekday_profile_the_single_profile_is_unchanged() -> None:
+    weights = [0] * 8 + [1, 2, 2, 1] + [0] * 12
+    one = demand_scenario(days=7, volume={"per_week": 700}, demand={"hour_weights": weights})
+    both = demand_scenario(days=7, volume={"per_week": 700}, demand={
+        "hour_weights": weights, "hour_weights_by_weekday": {"tue": weights}})
+    a, b = profile_of(one).segments(one.sources[0]), profile_of(both).segments(both.sources[0])
+    assert np.array_equal(a.rate, b.rate) and np.array_equal(a.start, b.start)
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"mon": [1] * 23}, "mon: give 24 hour weights (00 to 23), got 23"),
+    ({"mon": [0] * 24}, "mon: at least one weight must be positive"),
+    ({"funday": [1] * 24}, "unknown weekday 'funday'"),
+    ({"mon": [1] * 24, "monday": [1] * 24}, "weekday 'mon' is given twice"),
+])
+def test_a_wrong_weekday_profile_is_refused_naming_the_day(table: dict[str, Any],
+                                                            message: str) -> None:
+    from sim.scenario import ScenarioError
+    with pytest.raises(ScenarioError) as caught:
+        demand_scenario(days=7, volume={"per_week": 700},
+                        demand={"hour_weights_by_weekday": table})
+    text = "\n".join(str(i) for i in caught.value.issues)
+    assert "demand.hour_weights_by_weekday" in text and message in text, text

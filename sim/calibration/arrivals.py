@@ -30,6 +30,8 @@ PROFILE_CALLS = 2400
 """Each weekday gets its own intraday profile when every weekday with calls has this many first
 attempts in the log, about a hundred per hour of the day (fewer, and one profile for all days is
 steadier)."""
+ROUNDING_S = 1.0
+"""Exports round times to the second: a retrial may seem to start up to this before the hang-up."""
 MAX_ATTEMPTS = 10
 """The most attempts per contact written, whatever the longest linked chain."""
 OPEN_SHARE = 0.02
@@ -80,14 +82,15 @@ def link_attempts(calls: pd.DataFrame) -> pd.DataFrame:
     failed = (order["ending"] != Ending.ANSWERED.value).to_numpy()
     same = np.r_[False, order["caller"].to_numpy()[1:] == order["caller"].to_numpy()[:-1]]
     gap = np.r_[np.inf, start[1:] - leave[:-1]]
-    retrial = same & np.r_[False, failed[:-1]] & (gap <= RETRY_WINDOW_H * 3600) & (gap >= 0)
+    retrial = (same & np.r_[False, failed[:-1]] & (gap <= RETRY_WINDOW_H * 3600)
+               & (gap >= -ROUNDING_S))
     chain = np.cumsum(~retrial)
     number = pd.Series(1, index=order.index).groupby(chain).cumsum().to_numpy()
     retried = np.r_[retrial[1:], False]
     out.loc[order.index, "retrial"] = retrial
     out.loc[order.index, "retried"] = retried
     out.loc[order.index, "number"] = number
-    out.loc[order.index, "delay_s"] = np.where(retrial, gap, np.nan)
+    out.loc[order.index, "delay_s"] = np.where(retrial, np.maximum(gap, 0.0), np.nan)
     return out
 
 
@@ -99,7 +102,7 @@ def exposure(first: date, last: date, timezone: str) -> np.ndarray:
     hours = pd.date_range(begin.tz_convert("UTC"), end.tz_convert("UTC"), freq="h",
                           inclusive="left").tz_convert(timezone)
     out = np.zeros((7, 24))
-    np.add.at(out, (hours.weekday, hours.hour), 1.0)
+    np.add.at(out, (hours.day_of_week, hours.hour), 1.0)
     return out
 
 
@@ -112,7 +115,7 @@ def estimate(log: CallLog) -> tuple[Arrivals, pd.DataFrame]:
     first, last = log.first, log.last
     wall = fresh["wall"]
     counts = np.zeros((7, 24))
-    np.add.at(counts, (wall.dt.weekday.to_numpy(), wall.dt.hour.to_numpy()), 1.0)
+    np.add.at(counts, (wall.dt.day_of_week.to_numpy(), wall.dt.hour.to_numpy()), 1.0)
     arrivals = _shape(counts, first, last, log.timezone, wall.dt.normalize(),
                       fresh["queue"].value_counts())
     failed = (calls["ending"] != Ending.ANSWERED.value).to_numpy() & (calls["caller"] >= 0
@@ -133,7 +136,7 @@ def from_intervals(log: CallLog) -> Arrivals:
     frame = log.intervals
     assert frame is not None
     counts = np.zeros((7, 24))
-    np.add.at(counts, (frame["wall"].dt.weekday.to_numpy(), frame["wall"].dt.hour.to_numpy()),
+    np.add.at(counts, (frame["wall"].dt.day_of_week.to_numpy(), frame["wall"].dt.hour.to_numpy()),
               frame["offered"].to_numpy())
     per_day = frame.groupby(frame["wall"].dt.normalize())["offered"].sum()
     arrivals = _shape(counts, log.first, log.last, log.timezone, per_day,
@@ -176,7 +179,7 @@ def _shape(counts: np.ndarray, first: date, last: date, timezone: str, days: pd.
     index = pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D")
     per_day = per_day.reindex(index, fill_value=0).astype(float)
     months = index.month.to_numpy() - 1
-    weekdays = index.weekday.to_numpy()
+    weekdays = index.day_of_week.to_numpy()
     month = None
     if (last - first).days + 1 >= 364:
         month_rate = per_day.groupby(months).sum() / per_day.groupby(months).size()

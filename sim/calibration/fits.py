@@ -19,6 +19,7 @@ same exponential estimate comes from the totals: abandons over total waiting tim
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,7 +114,9 @@ def patience_from_calls(log: CallLog) -> Patience:
     mean = float(wait.sum() / d)
     data = stats.CensoredData(uncensored=wait[gave_up], right=wait[~gave_up])
     sf = stats.ecdf(data).sf
-    band = sf.confidence_interval(0.95)
+    with warnings.catch_warnings():  # undefined where the curve reaches 0 or 1: expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(0.95)
     t = sf.quantiles
     step = max(1, len(t) // 400)
     curve = pd.DataFrame({"t_s": t[::step] + short, "survival": sf.probabilities[::step],

@@ -310,6 +310,10 @@ def _counted_at_start(frame: pd.DataFrame, minutes: float) -> pd.DataFrame:
     call counted when it ended arrived about wait + handle time earlier."""
     lag = (frame["asa_s"].fillna(0) + frame["aht_s"].fillna(0)) / 60
     moved = np.clip(lag / minutes, 0.0, 1.0)
+    # only into the interval just before, when the report has it (none before the opening)
+    before = frame.groupby("queue")["start"].shift(1)
+    has_before = (frame["start"] - before) == pd.Timedelta(minutes=minutes)
+    moved = moved.where(has_before, 0.0)
     out = frame.copy()
     for column in ("offered", "answered", "abandoned"):
         back = frame[column] * moved

@@ -244,7 +244,7 @@ def check_days(log: CallLog) -> None:
     every = pd.date_range(days.min(), days.max(), freq="D")
     per_day = per_day.reindex(every, fill_value=0)
     busy = (per_day.to_numpy() > 0).astype(float)
-    share = pd.Series(busy).groupby(every.weekday.to_numpy()).mean()
+    share = pd.Series(busy).groupby(every.day_of_week.to_numpy()).mean()
     empty = [d for d, n in zip(every, busy, strict=True) if n == 0
              and share[d.weekday()] >= 0.5 and d.date() not in log.closed_days]
     if empty:
