@@ -190,10 +190,12 @@ def _shape(counts: np.ndarray, first: date, last: date, timezone: str, days: pd.
         month = month / np.nanmean(month)
     day_cv2, day_n = _day_cv2(per_day.to_numpy(), weekdays, month[months] if month is not None
                               else np.ones(len(index)), open_days)
-    weeks = ((last - first).days + 1) / 7
+    # a week is one day of each weekday: a log ending on a Friday has no weekend to count
+    per_week = float(weekday.sum())
+    total = float(per_queue.sum())
     return Arrivals(
         first=first, last=last,
-        weekly={str(q): float(n) / weeks for q, n in per_queue.items() if n > 0},
+        weekly={str(q): float(n) / total * per_week for q, n in per_queue.items() if n > 0},
         counts={str(q): int(n) for q, n in per_queue.items() if n > 0},
         weekday=weekday, hour=hour, heat=heat,
         by_weekday=bool(all(counts[d].sum() >= PROFILE_CALLS for d in open_days)),

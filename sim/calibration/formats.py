@@ -124,62 +124,83 @@ _WAIT_FIELD = {"ABANDON": "d3", "EXITWITHTIMEOUT": "d3", "EXITEMPTY": "d3", "EXI
 
 def _queue_log(path: Path, secret: bytes, traps: dict[Trap, int]
                ) -> tuple[pd.DataFrame, list[str]]:
-    names = ["epoch", "callid", "queue", "agent", "event", "d1", "d2", "d3", "d4", "d5"]
-    raw = pd.read_csv(path, sep="|", header=None, names=names, dtype="string",
-                      keep_default_na=False, quoting=3, engine="c", on_bad_lines="skip")
+    names = ["epoch", "callid", "queue", "agent", "event"] + [f"d{i}" for i in range(1, 8)]
+    try:
+        raw = pd.read_csv(path, sep="|", header=None, names=names, dtype=str,
+                          keep_default_na=False, quoting=3, engine="c")
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Issue(str(path), "", f"not a queue_log ({exc})")]) from None
     del raw["agent"]  # positional, so read with the line; dropped before anything else
     issues: list[Issue] = []
-    epoch = pd.to_numeric(raw["epoch"], errors="coerce")
-    bad = np.flatnonzero(epoch.isna().to_numpy() | (raw["event"] == "").to_numpy())
+    epoch = pd.to_numeric(raw["epoch"], errors="coerce").to_numpy(dtype=float)
+    event = raw["event"].to_numpy(dtype=object)
+    bad = np.flatnonzero(np.isnan(epoch) | (event == ""))
     if len(bad):
         issues.append(problem(path, bad, "epoch", "not a queue_log line (epoch|callid|queue|"
                               "agent|EVENT|data...)", raw["epoch"].iloc[bad], row_offset=1))
-    raw["epoch"] = epoch
-    raw["line"] = np.arange(len(raw))
-    enter = raw[raw["event"] == "ENTERQUEUE"].drop_duplicates("callid")
-    ends = raw[raw["event"].isin(["CONNECT", "ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY",
-                                  "EXITWITHKEY"])].drop_duplicates("callid")
-    done = raw[raw["event"].isin(["COMPLETECALLER", "COMPLETEAGENT", "TRANSFER"])
-               ].drop_duplicates("callid")
-    calls = enter[["callid", "queue", "epoch", "d2", "line"]].merge(
-        ends[["callid", "event", "d1", "d3", "d4", "line"]], on="callid", how="left",
-        suffixes=("", "_end"))
-    calls = calls.merge(done[["callid", "event", "d2", "d4"]].rename(
-        columns={"event": "completion", "d2": "talk", "d4": "transfer_talk"}),
-        on="callid", how="left")
-    event = calls["event"].fillna("")
-    wait = pd.Series(np.nan, index=calls.index, dtype=float)
-    answered = (event == "CONNECT").to_numpy(dtype=bool)
-    wait[answered] = pd.to_numeric(calls["d1"][answered], errors="coerce")
+    call, _ = pd.factorize(raw["callid"])
+
+    def first(kinds: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The calls with one of these events, and the line of the first such event."""
+        lines = np.flatnonzero(np.isin(event, kinds))
+        ids, at = np.unique(call[lines], return_index=True)
+        return ids, lines[at]
+
+    ids, enter = first(["ENTERQUEUE"])
+    slot = np.full(call.max() + 1 if len(call) else 0, -1)
+    slot[ids] = np.arange(len(ids))
+    n = len(ids)
+    end_line = np.full(n, -1)
+    end_ids, end_at = first(["CONNECT", *_WAIT_FIELD])
+    keep = slot[end_ids] >= 0
+    end_line[slot[end_ids[keep]]] = end_at[keep]
+    done_line = np.full(n, -1)
+    done_ids, done_at = first(["COMPLETECALLER", "COMPLETEAGENT", "TRANSFER"])
+    keep = slot[done_ids] >= 0
+    done_line[slot[done_ids[keep]]] = done_at[keep]
+
+    def field(lines: np.ndarray, column: str) -> np.ndarray:
+        values = raw[column].to_numpy(dtype=object)
+        out = np.full(len(lines), "", dtype=object)
+        out[lines >= 0] = values[lines[lines >= 0]]
+        return out
+
+    def number(text: np.ndarray) -> np.ndarray:
+        return pd.to_numeric(pd.Series(text), errors="coerce").to_numpy(dtype=float)
+
+    ends = field(end_line, "event")
+    wait = np.full(n, np.nan)
+    answered = ends == "CONNECT"
+    wait[answered] = number(field(end_line, "d1")[answered])
     for name, column in _WAIT_FIELD.items():
-        mine = (event == name).to_numpy(dtype=bool)
-        wait[mine] = pd.to_numeric(calls[column][mine], errors="coerce")
-    talk = pd.to_numeric(calls["talk"], errors="coerce").to_numpy(dtype=float)
-    transfer = (calls["completion"].fillna("") == "TRANSFER").to_numpy(dtype=bool)
-    talk[transfer] = pd.to_numeric(calls["transfer_talk"][transfer], errors="coerce")
-    unfinished = (event == "").to_numpy(dtype=bool)  # still queued at the end of the file: dropped
-    unreadable = np.flatnonzero(wait.isna().to_numpy() & ~unfinished)
+        mine = ends == name
+        wait[mine] = number(field(end_line, column)[mine])
+    completion = field(done_line, "event")
+    talk = np.where(completion == "TRANSFER", number(field(done_line, "d4")),
+                    number(field(done_line, "d2")))
+    unfinished = ends == ""  # still queued at the end of the file: dropped
+    unreadable = np.flatnonzero(np.isnan(wait) & ~unfinished)
     if len(unreadable):
-        issues.append(problem(path, calls["line_end"].to_numpy()[unreadable], "data",
+        issues.append(problem(path, end_line[unreadable], "data",
                               "the wait of this event is not a number", row_offset=1))
-    negative = np.flatnonzero((wait < 0).to_numpy() | (talk < 0))
+    negative = np.flatnonzero((wait < 0) | (talk < 0))
     if len(negative):
-        issues.append(problem(path, calls["line_end"].to_numpy()[negative], "data",
+        issues.append(problem(path, np.maximum(end_line, done_line)[negative], "data",
                               "is a negative duration", row_offset=1))
     if issues:
         raise ScenarioError(issues)
     ending = np.where(answered, Ending.ANSWERED.value,
-                      np.where(event.isin(["ABANDON", "EXITWITHKEY"]).to_numpy(dtype=bool),
+                      np.where(np.isin(ends, ["ABANDON", "EXITWITHKEY"]),
                                Ending.ABANDONED.value, Ending.REMOVED.value))
     traps[Trap.NO_WRAP_UP] = 1
     frame = pd.DataFrame({
-        "queue": calls["queue"].astype(str),
-        "start": pd.to_datetime(calls["epoch"], unit="s", utc=True),
+        "queue": raw["queue"].to_numpy(dtype=object)[enter],
+        "start": pd.to_datetime(epoch[enter], unit="s", utc=True),
         "ending": ending,
-        "wait_s": wait.to_numpy(dtype=float),
+        "wait_s": wait,
         "talk_s": np.where(answered, talk, np.nan),
         "wrap_s": np.nan,
-        "caller": caller_keys(calls["d2"], secret),
+        "caller": caller_keys(pd.Series(raw["d2"].to_numpy(dtype=object)[enter]), secret),
     })[~unfinished]
     return frame.reset_index(drop=True), ["agent"]
 

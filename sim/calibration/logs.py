@@ -101,7 +101,11 @@ def read_secret(path: Path | None) -> bytes:
     """The HMAC key: the secret file's bytes, or a random key for this run only."""
     if path is None:
         return secrets.token_bytes(32)
-    key = path.read_bytes().strip()
+    try:
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise ScenarioError([Issue(str(path), "", f"cannot read the secret file "
+                                                  f"({exc.strerror})")]) from None
     if not key:
         raise ScenarioError([Issue(str(path), "", "the secret file is empty")])
     return key
@@ -122,14 +126,17 @@ def normalise_number(text: str) -> str:
 
 def caller_keys(numbers: pd.Series, secret: bytes) -> np.ndarray:
     """Keyed hashes (int64) of caller numbers; -1 for a missing or withheld number."""
-    codes, uniques = pd.factorize(numbers.astype("string").fillna(""))
+    digits = numbers.astype("string").fillna("").str.replace(r"\D", "", regex=True)
+    digits = digits.where(~digits.str.startswith("00"), digits.str[2:])
+    french = digits.str.startswith("33") & (digits.str.len() == 11)
+    digits = digits.where(~french, "0" + digits.str[2:])
+    codes, uniques = pd.factorize(digits)
     keys = np.empty(len(uniques), dtype=np.int64)
-    for i, number in enumerate(uniques):
-        digits = normalise_number(str(number))
-        if len(digits) < 4:  # withheld, "anonymous", an extension
+    for i, number in enumerate(uniques.tolist()):
+        if len(number) < 4:  # withheld, "anonymous", an extension
             keys[i] = -1
             continue
-        mac = hmac.new(secret, digits.encode(), hashlib.sha256).digest()
+        mac = hmac.digest(secret, number.encode(), "sha256")
         keys[i] = int.from_bytes(mac[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
     out = np.where(codes >= 0, keys[np.maximum(codes, 0)], -1)
     return out.astype(np.int64)

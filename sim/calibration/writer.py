@@ -82,7 +82,7 @@ def scenario_text(cal: Calibration, name: str) -> str:
         lines += ["", "[[sources]]", f'name = "{scenario_name}"',
                   f"volume = {{ per_week = {arr.weekly[queue]:.2f} }}"
                   + derived(f"first attempts of queue {scenario_name} per week "
-                            f"(± {1.96 * math.sqrt(n) / (arr.days / 7):.1f}, Poisson)", n),
+                            f"(± {1.96 * arr.weekly[queue] / math.sqrt(n):.1f}, Poisson)", n),
                   f'case_mix = {{ {scenario_name} = 1.0 }}'
                   + derived("one case type per queue", n)]
     lines += ["", "[demand]",
