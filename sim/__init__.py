@@ -5,6 +5,7 @@ The map of the package, by layer (arrows point down only; `tests/test_layers.py`
     cli, console            the `helpline` command and what it prints
       -> experiments/       compare, sweep, staffing: questions asked of many runs
       -> report/            a results folder read back: findings, charts, the HTML page
+      -> calibration/       a helpline's call log turned into a scenario, a page, a backtest
     runs/                   replications executed, kept (store) and summarised
       -> engine/            one replication: (scenario, seed, replication) -> tables
       -> measures/          KPIs, money, statistics: pure functions of the tables
