@@ -315,7 +315,9 @@ def test_without_a_weekday_profile_the_single_profile_is_unchanged() -> None:
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ({"mon": [1] * 23}, "mon: give 24 hour weights (00 to 23), got 23"),
+    ({"mon": [1] * 23}, "mon: give 24 hour weights (00 to 23) or 48 half-hour weights, got 23"),
+    ({"mon": [1] * 24, "tue": [1] * 47}, "tue: give 24 hour weights (00 to 23) or 48 half-hour "
+                                         "weights, got 47"),
     ({"mon": [0] * 24}, "mon: at least one weight must be positive"),
     ({"funday": [1] * 24}, "unknown weekday 'funday'"),
     ({"mon": [1] * 24, "monday": [1] * 24}, "weekday 'mon' is given twice"),
@@ -328,3 +330,20 @@ def test_a_wrong_weekday_profile_is_refused_naming_the_day(table: dict[str, Any]
                         demand={"hour_weights_by_weekday": table})
     text = "\n".join(str(i) for i in caught.value.issues)
     assert "demand.hour_weights_by_weekday" in text and message in text, text
+
+
+def test_a_weekday_profile_of_48_weights_shapes_demand_by_half_hour() -> None:
+    half = [0.0] * 48
+    half[18], half[19] = 3.0, 1.0  # 09:00-09:30 three times as busy as 09:30-10:00
+    demand = {"hour_weights": [1] * 24, "hour_weights_by_weekday": {"mon": half}}
+    sc = demand_scenario(days=28, volume={"per_week": 7000}, demand=demand)
+    profile = profile_of(sc)
+    assert profile.slots == 48
+    times = arrivals(sc)
+    day = (times // DAY_MIN).astype(int) % 7
+    slot = (times % DAY_MIN // 30).astype(int)
+    assert_fits(np.bincount(slot[day == 0], minlength=48), np.array(half), "monday halves")
+    # other days keep the hourly shape, each hour's weight split evenly between its halves
+    assert_fits(np.bincount(slot[day == 3], minlength=48), np.ones(48), "thursday halves")
+    segments = profile.segments(sc.sources[0])
+    assert segments.expected() == pytest.approx(4 * 7000)

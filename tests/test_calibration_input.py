@@ -310,3 +310,58 @@ def test_the_calibrated_scenario_is_shown_by_helpline_assumptions(calls: pd.Data
     assert shown.exit_code == 0, shown.output
     assert "derived" in shown.output and "unmarked" not in shown.output
     assert math.isfinite(len(shown.output))
+
+
+def test_the_backtest_of_the_calibrated_scenario_covers_the_log_and_flags_a_wrong_headcount(
+        calls: pd.DataFrame, tmp_path: Path) -> None:
+    from sim.calibration.backtest import KPIS, backtest
+    from sim.calibration.writer import write_scenario
+    path = tmp_path / "calls.csv"
+    write_calls_csv(calls, path)
+    outside = {}
+    for advisors in (3, 2):  # the truth has 3
+        cal = calibrate(path, "calls-csv", advisors=advisors)
+        out = tmp_path / f"c{advisors}.toml"
+        out.write_text(write_scenario(cal, out), encoding="utf-8")
+        from sim.scenario import load_scenario
+        table = backtest(load_scenario(out), cal.observed, replications=20, workers=1)
+        assert set(table["kpi"]) == set(KPIS)
+        assert set(table["hour"]) == set(range(9, 17))
+        outside[advisors] = int(((table["observed"] < table["p05"])
+                                 | (table["observed"] > table["p95"])).sum())
+    # each hour and KPI falls outside the 5-95 % range of single runs 10 times in 100
+    limit = stats.binom.ppf(1 - 0.001, len(KPIS) * 8, 0.10)
+    assert outside[3] <= limit < outside[2], (outside, limit)
+
+
+def test_enough_calls_give_a_half_hour_profile_per_weekday(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    weights = np.zeros(48)
+    weights[18:34] = 1.0
+    weights[18] = 3.0  # 09:00-09:30, three times 09:30-10:00
+    days = pd.date_range("2024-01-08", periods=14, freq="D")
+    days = days[days.day_of_week < 5]
+    per_day = 2600  # 5,200 a weekday over the two weeks: enough for half-hours
+    rows = []
+    for day in days:
+        slots = rng.choice(48, size=rng.poisson(per_day), p=weights / weights.sum())
+        rows.append(day + pd.to_timedelta(slots * 30 + rng.uniform(0, 30, len(slots)), "min"))
+    wall = pd.DatetimeIndex(np.sort(np.concatenate(rows)))
+    frame = pd.DataFrame({"arrived": wall.strftime("%Y-%m-%dT%H:%M:%S"), "outcome": "answered",
+                          "wait_s": 0, "talk_s": rng.gamma(2, 90, len(wall)).round(1)})
+    path = tmp_path / "calls.csv"
+    frame.to_csv(path, index=False)
+    cal = calibrate(path, "calls-csv", advisors=10)
+    halves = cal.arrivals.half_hours
+    assert halves is not None
+    n1 = halves[:5, 18].sum() * 2
+    n2 = halves[:5, 19].sum() * 2
+    # ratio of two Poisson counts: log ratio has SE sqrt(1/n1 + 1/n2)
+    z = stats.norm.ppf(1 - 0.001 / 2)
+    assert abs(math.log(n1 / n2) - math.log(3)) <= z * math.sqrt(1 / n1 + 1 / n2)
+    from sim.calibration.writer import write_scenario
+    from sim.scenario import load_scenario
+    out = tmp_path / "c.toml"
+    out.write_text(write_scenario(cal, out), encoding="utf-8")
+    profile = load_scenario(out).demand.hour_weights_by_weekday
+    assert profile is not None and all(len(row) == 48 for row in profile.values())

@@ -29,7 +29,7 @@ RETRY_WINDOW_H = 24.0
 PROFILE_CALLS = 2400
 """Each weekday gets its own intraday profile when every weekday with calls has this many first
 attempts in the log, about a hundred per hour of the day (fewer, and one profile for all days is
-steadier)."""
+steadier); twice as many, and it is given by half-hour."""
 ROUNDING_S = 1.0
 """Exports round times to the second: a retrial may seem to start up to this before the hang-up."""
 MAX_ATTEMPTS = 10
@@ -50,6 +50,7 @@ class Arrivals:
     hour: np.ndarray  # 24 rates (calls per hour of exposure)
     heat: np.ndarray  # 7 x 24 rates
     by_weekday: bool  # the data allow a profile per weekday
+    half_hours: np.ndarray | None  # 7 x 48 rates, when the data allow half-hours
     month: np.ndarray | None  # 12 rates per day, when the log covers a year
     day_cv: float
     day_cv_n: int
@@ -114,9 +115,10 @@ def estimate(log: CallLog) -> tuple[Arrivals, pd.DataFrame]:
     fresh = calls[~links["retrial"].to_numpy()]
     first, last = log.first, log.last
     wall = fresh["wall"]
-    counts = np.zeros((7, 24))
-    np.add.at(counts, (wall.dt.day_of_week.to_numpy(), wall.dt.hour.to_numpy()), 1.0)
-    arrivals = _shape(counts, first, last, log.timezone, wall.dt.normalize(),
+    halves = np.zeros((7, 48))
+    np.add.at(halves, (wall.dt.day_of_week.to_numpy(),
+                       wall.dt.hour.to_numpy() * 2 + wall.dt.minute.to_numpy() // 30), 1.0)
+    arrivals = _shape(halves, first, last, log.timezone, wall.dt.normalize(),
                       fresh["queue"].value_counts())
     failed = (calls["ending"] != Ending.ANSWERED.value).to_numpy() & (calls["caller"] >= 0
                                                                        ).to_numpy()
@@ -135,12 +137,15 @@ def from_intervals(log: CallLog) -> Arrivals:
     """Arrivals from interval reports (offered calls; retrials cannot be told apart)."""
     frame = log.intervals
     assert frame is not None
-    counts = np.zeros((7, 24))
-    np.add.at(counts, (frame["wall"].dt.day_of_week.to_numpy(), frame["wall"].dt.hour.to_numpy()),
+    wall = frame["wall"]
+    halves = np.zeros((7, 48))
+    np.add.at(halves, (wall.dt.day_of_week.to_numpy(),
+                       wall.dt.hour.to_numpy() * 2 + wall.dt.minute.to_numpy() // 30),
               frame["offered"].to_numpy())
-    per_day = frame.groupby(frame["wall"].dt.normalize())["offered"].sum()
-    arrivals = _shape(counts, log.first, log.last, log.timezone, per_day,
-                      frame.groupby("queue")["offered"].sum(), daily=True)
+    per_day = frame.groupby(wall.dt.normalize())["offered"].sum()
+    arrivals = _shape(halves, log.first, log.last, log.timezone, per_day,
+                      frame.groupby("queue")["offered"].sum(), daily=True,
+                      half_hours=log.interval_min <= 30)
     arrivals.attempts = int(frame["offered"].sum())
     return arrivals
 
@@ -164,8 +169,9 @@ def _day_cv2(counts: np.ndarray, weekdays: np.ndarray, month: np.ndarray, open_d
     return (total / dof if dof else 0.0), dof + len(open_days)
 
 
-def _shape(counts: np.ndarray, first: date, last: date, timezone: str, days: pd.Series,
-           per_queue: pd.Series, daily: bool = False) -> Arrivals:
+def _shape(halves: np.ndarray, first: date, last: date, timezone: str, days: pd.Series,
+           per_queue: pd.Series, daily: bool = False, half_hours: bool = True) -> Arrivals:
+    counts = halves[:, 0::2] + halves[:, 1::2]
     hours = exposure(first, last, timezone)
     with np.errstate(invalid="ignore", divide="ignore"):
         heat = np.where(hours > 0, counts / hours, 0.0)
@@ -199,6 +205,10 @@ def _shape(counts: np.ndarray, first: date, last: date, timezone: str, days: pd.
         counts={str(q): int(n) for q, n in per_queue.items() if n > 0},
         weekday=weekday, hour=hour, heat=heat,
         by_weekday=bool(all(counts[d].sum() >= PROFILE_CALLS for d in open_days)),
+        half_hours=np.where(np.repeat(hours, 2, axis=1) > 0,
+                            halves / np.maximum(np.repeat(hours, 2, axis=1), 1e-9), 0.0)
+        if half_hours and all(counts[d].sum() >= 2 * PROFILE_CALLS for d in open_days)
+        else None,
         month=month, day_cv=math.sqrt(max(day_cv2, 0.0)), day_cv_n=day_n,
         open_days=open_days,
         open_hours=(int(open_hours.min()), int(open_hours.max()) + 1),

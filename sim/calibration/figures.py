@@ -27,6 +27,8 @@ LABEL = {
     "hour": ("Hour of the day", "Heure de la journée"),
     "talk": ("Talk time of answered calls, {queue}: data and fits",
              "Durée de conversation des appels répondus, {queue} : données et ajustements"),
+    "wrap": ("Wrap-up time of answered calls, {queue}: data and fits",
+             "Durée de clôture après appel, {queue} : données et ajustements"),
     "minutes": ("Minutes", "Minutes"),
     "density": ("Density", "Densité"),
     "observed": ("observed", "observé"),
@@ -60,29 +62,33 @@ def heat_map(cal: Calibration, words: Words) -> go.Figure:
     return _layout(fig, words, _t(words, "heat"), xaxis_title=_t(words, "hour"))
 
 
-def talk_fits(cal: Calibration, words: Words) -> list[go.Figure]:
-    """Per queue: a histogram of talk times with the lognormal and gamma densities."""
+def duration_fits(cal: Calibration, words: Words) -> list[go.Figure]:
+    """Per queue, talk then wrap-up: a histogram of the data with the lognormal and gamma
+    densities fitted."""
     out = []
-    for queue, name in cal.queues.items():
-        fit = cal.talk.get(queue)
-        if fit is None:
-            continue
-        sample = fit.sample / 60
-        top = float(np.quantile(sample, 0.99))
-        x = np.linspace(top / 400, top, 300)
-        mu, sigma = fit.params["lognormal"]
-        shape, scale = fit.params["gamma"]
-        fig = go.Figure(go.Histogram(x=sample[sample <= top], histnorm="probability density",
-                                     name=_t(words, "observed"), nbinsx=60,
-                                     marker_color="#c9d6e3"))
-        fig.add_trace(go.Scatter(x=x, y=stats.lognorm.pdf(x * 60, sigma, 0, math.exp(mu)) * 60,
-                                 name=f"lognormal (KS {fit.ks['lognormal']:.3f})",
-                                 line={"color": PALETTE[0]}))
-        fig.add_trace(go.Scatter(x=x, y=stats.gamma.pdf(x * 60, shape, 0, scale) * 60,
-                                 name=f"gamma (KS {fit.ks['gamma']:.3f})",
-                                 line={"color": PALETTE[1], "dash": "dash"}))
-        out.append(_layout(fig, words, _t(words, "talk", queue=name),
-                           xaxis_title=_t(words, "minutes"), yaxis_title=_t(words, "density")))
+    for what, fits in (("talk", cal.talk), ("wrap", cal.wrap)):
+        for queue, name in cal.queues.items():
+            fit = fits.get(queue)
+            if fit is None:
+                continue
+            sample = fit.sample / 60
+            top = float(np.quantile(sample, 0.99))
+            x = np.linspace(top / 400, top, 300)
+            mu, sigma = fit.params["lognormal"]
+            shape, scale = fit.params["gamma"]
+            fig = go.Figure(go.Histogram(x=sample[sample <= top], histnorm="probability density",
+                                         name=_t(words, "observed"), nbinsx=60,
+                                         marker_color="#c9d6e3"))
+            fig.add_trace(go.Scatter(
+                x=x, y=stats.lognorm.pdf(x * 60, sigma, 0, math.exp(mu)) * 60,
+                name=f"lognormal (KS {fit.ks['lognormal']:.3f})", line={"color": PALETTE[0]}))
+            fig.add_trace(go.Scatter(
+                x=x, y=stats.gamma.pdf(x * 60, shape, 0, scale) * 60,
+                name=f"gamma (KS {fit.ks['gamma']:.3f})",
+                line={"color": PALETTE[1], "dash": "dash"}))
+            out.append(_layout(fig, words, _t(words, what, queue=name),
+                               xaxis_title=_t(words, "minutes"),
+                               yaxis_title=_t(words, "density")))
     return out
 
 
@@ -138,7 +144,7 @@ def backtest_chart(table: pd.DataFrame, words: Words) -> go.Figure | None:
 
 def all_figures(cal: Calibration, table: pd.DataFrame | None, words: Words) -> list[go.Figure]:
     """Every chart of the page, in page order."""
-    figs = [heat_map(cal, words), *talk_fits(cal, words), patience_curve(cal, words)]
+    figs = [heat_map(cal, words), *duration_fits(cal, words), patience_curve(cal, words)]
     if table is not None:
         figs.append(backtest_chart(table, words))
     return [f for f in figs if f is not None]

@@ -106,12 +106,16 @@ def scenario_text(cal: Calibration, name: str) -> str:
                            "(Poisson noise removed)", arr.day_cv_n))
     if arr.by_weekday:
         lines += ["", "[demand.hour_weights_by_weekday]"]
+        halves = arr.half_hours is not None
+        slot_hour = np.arange(48) // 2 if halves else np.arange(24)
+        opened = (slot_hour >= open_from) & (slot_hour < open_to)
         for d in arr.open_days:
-            row = np.where((np.arange(24) >= open_from) & (np.arange(24) < open_to),
-                           arr.heat[d], 0.0)
+            rates = arr.half_hours[d] if arr.half_hours is not None else arr.heat[d]
+            row = np.where(opened, rates, 0.0)
             if row.sum() > 0:
+                unit = "half-hour" if halves else "hour"
                 lines.append(f"{WEEKDAYS[d]} = " + _weights(row)
-                             + derived(f"first attempts per hour of {WEEKDAYS[d]}s",
+                             + derived(f"first attempts per {unit} of {WEEKDAYS[d]}s",
                                        total))
     for queue, scenario_name in cal.queues.items():
         if queue not in arr.weekly:

@@ -4,7 +4,8 @@ A source's arrival rate is a weekly volume shaped by weekday, hour-of-day and mo
 switched on at the source's start date and ramped up linearly over `ramp_up` (a new service being
 publicised), multiplied by a random factor per day (`demand.day_cv`: busy and quiet days for
 everyone) and by one random factor per replication (`volume_cv`: we are not sure of the volume).
-The rate is constant within each hour, so rate changes are never skipped. Arrival times come
+The rate is constant within each hour (each half-hour when a weekday profile gives 48
+weights), so rate changes are never skipped. Arrival times come
 from time rescaling: unit-rate Poisson points mapped through the inverse of the cumulative rate,
 which is exact for this piecewise-constant rate.
 
@@ -64,6 +65,9 @@ class DemandProfile:
         opens, closes = cal.open_hours
         slot = np.arange(24) * HOUR
         by_weekday = demand.hour_weights_by_weekday
+        # half-hour slots when a weekday profile gives 48 weights, hours otherwise
+        self.slots = 48 if by_weekday and any(len(r) == 48 for r in by_weekday.values()) else 24
+        width = DAY / self.slots
         if demand.hour_weights is None:
             offset = np.clip(opens - slot, 0.0, HOUR)
             length = np.clip(np.minimum(closes, slot + HOUR) - slot, 0.0, HOUR)
@@ -74,12 +78,14 @@ class DemandProfile:
         if demand.hour_weights is None and not by_weekday:
             self.slot_offset, self.slot_length = offset, length
         else:
-            self.slot_offset = np.zeros(24)
-            self.slot_length = np.full(24, HOUR)
+            self.slot_offset = np.zeros(self.slots)
+            self.slot_length = np.full(self.slots, width)
         self.hour = hours / hours.sum()
-        # the shape of each weekday's demand (rows normalised within the day)
+        # the shape of each weekday's demand (rows normalised within the day; an hour's
+        # weight is split evenly between its halves)
         rows = [np.array(by_weekday[day], dtype=float) if by_weekday and day in by_weekday
                 else hours for day in WEEKDAYS]
+        rows = [np.repeat(row, self.slots // len(row)) for row in rows]
         self.hour_by_weekday = np.array([row / row.sum() for row in rows])
         month = np.array(demand.month_weights if demand.month_weights is not None else [1.0] * 12)
         # normalised over an average year, so that month weights move demand between months
@@ -114,7 +120,8 @@ class DemandProfile:
         per_day = (self.weekday[self.day_weekday] * self.month[self.day_month])[:, None]
         # share of a week's volume in each slot
         rate_per_slot = per_day * self.hour_by_weekday[self.day_weekday]
-        start = days[:, None] * DAY + np.arange(24)[None, :] * HOUR + self.slot_offset[None, :]
+        start = (days[:, None] * DAY + np.arange(self.slots)[None, :] * (DAY / self.slots)
+                 + self.slot_offset[None, :])
         length = np.broadcast_to(self.slot_length, start.shape)
         mid = start + length / 2
         active = self._active(source, mid)

@@ -118,8 +118,12 @@ def _weekday_hour_weights(value: Any) -> Any:
             raise ValueError(f"unknown weekday {key!r}; use {', '.join(WEEKDAYS)}") from None
         if day in table:
             raise ValueError(f"weekday {day!r} is given twice")
+        if isinstance(weights, list | tuple) and len(weights) not in (24, 48):
+            raise ValueError(f"{day}: give 24 hour weights (00 to 23) or 48 half-hour "
+                             f"weights, got {len(weights)}")
         try:
-            table[day] = _hour_weights(weights)
+            half_hours = isinstance(weights, list | tuple) and len(weights) == 48
+            table[day] = weights if half_hours else _hour_weights(weights)
         except ValueError as exc:
             raise ValueError(f"{day}: {exc}") from None
     return {day: table[day] for day in WEEKDAYS if day in table}
@@ -248,9 +252,9 @@ class Demand(Section):
     hour_weights_by_weekday: Annotated[
         dict[Weekday, tuple[Weight, ...]] | None, BeforeValidator(_weekday_hour_weights)
     ] = None
-    """The shape of each weekday's demand (24 weights a day, normalised within the day); a
-    weekday not named takes `hour_weights` (or the open hours). `weekday_weights` still shares
-    the week's volume between the days."""
+    """The shape of each weekday's demand (24 hourly or 48 half-hourly weights a day, normalised
+    within the day); a weekday not named takes `hour_weights` (or the open hours).
+    `weekday_weights` still shares the week's volume between the days."""
     month_weights: Annotated[  # months not named keep a weight of 1
         tuple[Weight, ...] | None,
         BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
@@ -269,8 +273,9 @@ class Demand(Section):
     def _full_days(cls, value: dict[str, tuple[float, ...]] | None
                    ) -> dict[str, tuple[float, ...]] | None:
         for day, weights in (value or {}).items():
-            if len(weights) != 24:
-                raise ValueError(f"{day}: give 24 hour weights (00 to 23), got {len(weights)}")
+            if len(weights) not in (24, 48):
+                raise ValueError(f"{day}: give 24 hour weights (00 to 23) or 48 half-hour "
+                                 f"weights, got {len(weights)}")
             if not any(w > 0 for w in weights):
                 raise ValueError(f"{day}: at least one weight must be positive")
         return value
