@@ -365,3 +365,22 @@ def test_enough_calls_give_a_half_hour_profile_per_weekday(tmp_path: Path) -> No
     out.write_text(write_scenario(cal, out), encoding="utf-8")
     profile = load_scenario(out).demand.hour_weights_by_weekday
     assert profile is not None and all(len(row) == 48 for row in profile.values())
+
+
+def test_a_broken_queue_log_line_and_a_negative_wait_are_named_by_line(calls: pd.DataFrame,
+                                                                     tmp_path: Path) -> None:
+    log = tmp_path / "queue_log"
+    write_queue_log(calls, log)
+    lines = log.read_text().splitlines()
+    lines[2] = "garbage|x"
+    abandon = next(i for i, line in enumerate(lines) if "|ABANDON|" in line)
+    lines[abandon] = lines[abandon].rsplit("|", 1)[0] + "|-12"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out" / "c.toml"
+    result = runner.invoke(app, ["calibrate", str(log), "--format", "queue-log", "--out",
+                                 str(out), "--backtest", "0"])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "row 3, column epoch: not a queue_log line" in message
+    assert f"row {abandon + 1}, column data: is a negative duration" in message
+    assert not out.exists()
