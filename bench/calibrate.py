@@ -138,17 +138,17 @@ def main() -> None:
     made = time.perf_counter() - started
     print(f"synthetic queue_log: {len(calls):,} call attempts, {log.stat().st_size / 1e6:.0f} MB"
           f" ({made:.1f} s to simulate and write)")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     cal = calibrate(log, "queue-log")
     text = write_scenario(cal, folder / "calibrated.toml")
     estimated = time.perf_counter() - started
     (folder / "calibrated.toml").write_text(text, encoding="utf-8")
     page = build(cal, folder / "calibrated.toml", None, 0, "en")
     (folder / "calibration.html").write_text(page, encoding="utf-8")
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(f"calibrate {cal.arrivals.attempts:,} attempts: {estimated:.1f} s to read, link, "
           f"estimate and write the scenario; {seconds:.1f} s with calibration.html "
-          "(no backtest)")
+          f"(no backtest); {cpu:.1f} s of processor time")
 
 if __name__ == "__main__":
     main()
