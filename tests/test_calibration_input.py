@@ -384,3 +384,14 @@ def test_a_broken_queue_log_line_and_a_negative_wait_are_named_by_line(calls: pd
     assert "row 3, column epoch: not a queue_log line" in message
     assert f"row {abandon + 1}, column data: is a negative duration" in message
     assert not out.exists()
+
+
+def test_from_and_to_keep_only_the_days_asked_for(calls: pd.DataFrame, tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    write_calls_csv(calls, path)
+    cal = calibrate(path, "calls-csv", start=date(2024, 1, 9), end=date(2024, 1, 18),
+                    advisors=3)
+    assert (cal.arrivals.first, cal.arrivals.last) == (date(2024, 1, 9), date(2024, 1, 18))
+    inside = calls["wall"].between(pd.Timestamp("2024-01-09"), pd.Timestamp("2024-01-19"),
+                                   inclusive="left")
+    assert cal.arrivals.attempts == int(inside.sum())
