@@ -137,12 +137,15 @@ def requirement_source(scenario: Scenario, interval_min: float, path: Path | Non
 
 
 def _step_of(table: pd.DataFrame, default: float) -> float:
-    """The interval of a requirements table, read from its first row."""
-    try:
-        start, end = str(table["start"].iloc[0]), str(table["end"].iloc[0])
-        return (int(end[:2]) * 60 + int(end[3:5])) - (int(start[:2]) * 60 + int(start[3:5]))
-    except (KeyError, IndexError, ValueError):
-        return default
+    """The interval of a requirements table: the most common length of its rows."""
+    lengths = []
+    for start, end in zip(table.get("start", []), table.get("end", []), strict=False):
+        try:
+            lengths.append((int(str(end)[:2]) * 60 + int(str(end)[3:5]))
+                           - (int(str(start)[:2]) * 60 + int(str(start)[3:5])))
+        except ValueError:
+            continue
+    return float(pd.Series(lengths).mode().iloc[0]) if lengths else default
 
 
 @dataclass

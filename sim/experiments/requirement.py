@@ -401,6 +401,14 @@ def differences(table: pd.DataFrame) -> list[str]:
                    f"{int(diff.min())}): Erlang A spreads the other work evenly with the calls "
                    "and treats each interval as a steady queue; in the simulation deferrable "
                    "work waits for quiet intervals")
+    if len(more) or len(less):
+        order = diff.abs().sort_values(ascending=False, kind="stable").index[:5]
+        rows = table.loc[order].to_dict("records")
+        where = [f"{r['weekday']} {r['start']} ({int(r['advisors_erlang'])} -> "
+                 f"{int(r['advisors_simulated'])}, calls offered "
+                 f"{float(r['calls_per_hour_simulated']):.1f}/h against "
+                 f"{float(r['calls_per_hour']):.1f}/h expected)" for r in rows]
+        out.append("largest differences: " + "; ".join(where))
     if not out:
         out.append("the two agree in every interval")
     return out

@@ -102,14 +102,17 @@ def shapes(rules: RotaRules, the_grid: Grid) -> list[Shape]:
         if not _whole(length, step):
             problems.append(f"{key}: {shown} is not a whole number of {step}-min intervals")
             continue
-        if length > last - first:
-            problems.append(f"{key}: {shown} does not fit between earliest_start "
-                            f"{format_clock(first)} and latest_end {format_clock(last)}")
-            continue
+        clash = False
         if 24 * 60 - length < rest:
             problems.append(f"{key} and min_rest: a {shown} shift every day leaves "
                             f"{(24 * 60 - length) / 60:g}h between shifts, less than "
                             f"min_rest {rest / 60:g}h")
+            clash = True
+        if length > last - first:
+            problems.append(f"{key}: {shown} does not fit between earliest_start "
+                            f"{format_clock(first)} and latest_end {format_clock(last)}")
+            clash = True
+        if clash:
             continue
         found = []
         for start in range(first, last - length + 1, max(start_step, step)):
@@ -253,17 +256,24 @@ def solve(rules: RotaRules, the_grid: Grid, needed: np.ndarray) -> Rota:
     constraints = []
     fixed = rules.headcount is not None
     if fixed:
-        # x then u (uncovered advisor-intervals): cover x + u >= need; sum x <= headcount
-        # paid hours only break ties: all of them weigh less than one uncovered interval
+        # x, then the first uncovered advisor of each interval (u1 <= 1), then the others
+        # (u2): cover x + u1 + u2 >= need; sum x <= headcount. Lexicographic weights: fewest
+        # uncovered advisor-intervals; then the shortfall spread (an interval short by two
+        # only when no rota with the same total is short by at most one there); then paid
+        # hours.
+        # Total u2 is below the total need and total paid below `big`, so each level weighs
+        # less than one unit of the level above.
+        step_down = 1.0 / (float(need.sum()) + 2.0)
         big = float(rules.headcount * paid.max() + 1) if len(paid) else 1.0
-        cost = np.concatenate([paid / big, np.ones(m)])
-        matrix = sparse.hstack([cover, sparse.identity(m)]).tocsr()
+        cost = np.concatenate([paid / big * step_down**2, np.ones(m),
+                               np.full(m, 1.0 + step_down)])
+        matrix = sparse.hstack([cover, sparse.identity(m), sparse.identity(m)]).tocsr()
         constraints.append(LinearConstraint(matrix, need, np.inf))
         constraints.append(LinearConstraint(
-            sparse.hstack([sparse.csr_matrix(np.ones((1, n))), sparse.csr_matrix((1, m))]),
+            sparse.hstack([sparse.csr_matrix(np.ones((1, n))), sparse.csr_matrix((1, 2 * m))]),
             -np.inf, rules.headcount))
-        width = n + m
-        integrality = np.concatenate([np.ones(n), np.zeros(m)])
+        width = n + 2 * m
+        integrality = np.concatenate([np.ones(n), np.zeros(2 * m)])
     else:
         cost, width, integrality = paid, n, np.ones(n)
         constraints.append(LinearConstraint(cover, need, np.inf))
@@ -286,8 +296,11 @@ def solve(rules: RotaRules, the_grid: Grid, needed: np.ndarray) -> Rota:
                 constraints.append(LinearConstraint(row(coef), -np.inf, 0.0))
     limit = minutes(rules.time_limit) * 60
     started = time.perf_counter()
+    upper = np.full(width, np.inf)
+    if fixed:
+        upper[n:n + m] = 1.0
     result = milp(cost, constraints=constraints, integrality=integrality,
-                  bounds=Bounds(0, np.inf), options={"time_limit": limit, "disp": False})
+                  bounds=Bounds(0, upper), options={"time_limit": limit, "disp": False})
     seconds = time.perf_counter() - started
     status = {0: "optimal", 1: "time limit reached", 2: "infeasible", 3: "unbounded"}.get(
         result.status, "failed")

@@ -99,7 +99,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "charts": ("Charts", "Graphiques"),
     "provenance": ("Provenance", "Provenance"),
     "generated": ("Generated on", "Produit le"),
-    "reproduce": ("Reproduce with", "Pour reproduire"),
+    "seed": ("seed", "graine"),
+    "replications": ("replications", "réplications"),
 }
 
 _DAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
@@ -270,8 +271,9 @@ def build(data: dict[str, Any], lang: Lang) -> str:
                 f"<section id='charts'><h2>{_esc(_t(words, 'charts'))}</h2>{charts_html}"
                 "</section>",
                 f"<section id='provenance'><h2>{_esc(_t(words, 'provenance'))}</h2><p>"
-                f"{_esc(info['scenario'])} · seed {info['seed']} · {info['replications']} "
-                f"· {_esc(info.get('code_version', ''))}</p><p class='note'>"
+                f"{_esc(info['scenario'])} · {_esc(_t(words, 'seed'))} {info['seed']} · "
+                f"{info['replications']} {_esc(_t(words, 'replications'))} · "
+                f"{_esc(info.get('code_version', ''))}</p><p class='note'>"
                 f"{_esc(_t(words, 'generated'))} {_esc(words.date(date.today()))}</p></section>"]
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
