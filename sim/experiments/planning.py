@@ -206,6 +206,10 @@ def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str
     if check is not None:
         write_csv(folder / "rota_intervals.csv", check.intervals, excel_fr)
         write_csv(folder / "rota_targets.csv", check.overall, excel_fr)
+    else:  # an earlier rota's simulation would no longer describe this one
+        for name in ("rota_intervals", "rota_targets"):
+            for suffix in (".csv", ".fr.csv"):
+                (folder / f"{name}{suffix}").unlink(missing_ok=True)
     uncovered = rt.coverage_table(rota)
     uncovered = uncovered[uncovered["uncovered"] > 0]
     info = {

@@ -212,6 +212,12 @@ def _findings(data: dict[str, Any], words: Words) -> list[str]:
     return out
 
 
+def _target(words: Words, kpi: str, text: str) -> str:
+    """`>=0.8` as the reader writes it: `≥ 80 %` (French) or `≥ 80%`."""
+    op, value = text[:2], float(text[2:])
+    return f"{'≥' if op == '>=' else '≤'} {words.kpi_value(kpi, value)}"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{_esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in row) + "</tr>" for row in rows)
@@ -240,11 +246,18 @@ def _sections(data: dict[str, Any], words: Words) -> list[str]:
         if met.all():
             text = f"<p>{_esc(_t(words, 'met_all'))}</p>"
         else:
-            lines = "".join(f"<li>{_esc(line)}</li>" for line in data["rota"]["shortfalls"])
+            kpis = list(data["info"]["targets"])
+            rows = [[_day(words, r["weekday"]), f"{r['start']}–{r['end']}",
+                     *[words.kpi_value(k, r[f"{k}_simulated"]) for k in kpis]]
+                    for r in intervals[~met].to_dict("records")]
+            header = [_t(words, "weekday"), _t(words, "interval"),
+                      *[f"{words.label(k)} ({_target(words, k, data['info']['targets'][k])})"
+                        for k in kpis]]
             text = (f"<p>{_esc(_t(words, 'met_some', met=int(met.sum()), total=len(met)))}</p>"
-                    f"<ul>{lines}</ul>")
+                    + _table(header, rows))
         overall = data["rota_targets"]
-        rows = [[words.label(r.kpi), r.target, f"{words.kpi_value(r.kpi, r.mean)} "
+        rows = [[words.label(r.kpi), _target(words, r.kpi, r.target),
+                 f"{words.kpi_value(r.kpi, r.mean)} "
                  f"({words.kpi_value(r.kpi, r.ci_low)} – {words.kpi_value(r.kpi, r.ci_high)})",
                  _t(words, "yes" if r.met else "no")]
                 for r in overall.itertuples(index=False)] if overall is not None else []
