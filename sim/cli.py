@@ -462,7 +462,11 @@ def _staff_by_interval(loaded: Scenario, folder: Path, targets: dict[str, Any] |
 def _write_staffing_report(folder: Path, lang: str) -> None:
     from sim.report.staffing import write_staffing_report
 
-    path = write_staffing_report(folder, _lang(lang))
+    try:
+        path = write_staffing_report(folder, _lang(lang))
+    except NotAResult as exc:
+        err.print(f"No report: {exc}", markup=False, highlight=False, style="yellow")
+        return
     out.print(f"Report written to [bold]{escape(str(path))}[/]")
 
 

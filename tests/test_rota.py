@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from sim.engine.roster import build_roster
 from sim.engine.streams import Streams
 from sim.experiments import rota as rt
 from sim.runs.intervals import Grid, grid
-from sim.scenario import ScenarioError, load_scenario, with_overrides
+from sim.scenario import ScenarioError, load_scenario, to_toml, with_overrides
 from sim.scenario.rules import RotaRules, load_rules
 
 runner = CliRunner()
@@ -211,3 +212,33 @@ def test_a_lunch_outside_its_shift_is_refused() -> None:
     with pytest.raises(ScenarioError, match=r"staff.shifts\[1\].lunch: must be a break inside "
                                             r"the shift"):
         with_overrides(scenario, {"staff": {"shifts": [shift]}})
+
+
+def test_staff_by_interval_then_roster_gives_a_rota_checked_interval_by_interval(
+        tmp_path: Path) -> None:
+    short = with_overrides(load_scenario(ROOT / "scenarios" / "rac-extension-2013.toml"),
+                           {"horizon.end": "2013-03-10", "horizon.warmup_days": 7})
+    path = tmp_path / "short.toml"
+    path.write_text(to_toml(short), encoding="utf-8")
+    out = tmp_path / "out"
+    staffed = runner.invoke(app, ["staff", str(path), "--by-interval", "-n", "3",
+                                  "--workers", "1", "--out", str(out)])
+    assert staffed.exit_code == 0, staffed.output
+    result = runner.invoke(app, ["roster", str(path), "--rules",
+                                 str(ROOT / "scenarios" / "rules" / "office-week.toml"),
+                                 "-n", "3", "--workers", "1", "--out", str(out), "--report"])
+    assert result.exit_code == 0, result.output
+    assert "Requirement:" + str(out / "requirements.csv") in "".join(result.output.split())
+    intervals = pd.read_csv(out / "rota_intervals.csv")
+    assert len(intervals) == 5 * 18
+    assert (intervals["uncovered"] == 0).all()
+    info = json.loads((out / "rota.json").read_text(encoding="utf-8"))
+    # either every interval meets the targets, or each one that does not is named with its gap
+    short_ones = intervals[~intervals["met"]]
+    overall = pd.read_csv(out / "rota_targets.csv")
+    assert info["targets_met_everywhere"] == bool(short_ones.empty and overall["met"].all())
+    assert len(info["shortfalls"]) == len(short_ones)
+    for line, row in zip(info["shortfalls"], short_ones.itertuples(index=False), strict=True):
+        assert line.startswith(f"{row.weekday} {row.start}-{row.end}: service_level ")
+    page = (out / "staffing.en.html").read_text(encoding="utf-8")
+    assert "Targets over the whole period" in page and "On shift in the rota" in page
