@@ -528,8 +528,10 @@ def roster_command(
     out.print(f"  {rota.headcount} advisors, {rota.paid_hours_per_week:.1f} paid hours a week")
     uncovered = rota.uncovered
     if uncovered.sum() > 0:
+        short = [f"{d} {s}-{e} (-{u})" for d, s, e, u in planning.uncovered_list(rota)]
         out.print(f"  [yellow]{int(uncovered.sum())} advisor-intervals uncovered[/] in "
-                  f"{int((uncovered > 0).sum())} intervals (see coverage.csv)")
+                  f"{len(short)} intervals: {escape(', '.join(short[:8]))}"
+                  + (" ... (all in coverage.csv)" if len(short) > 8 else ""))
     check = None
     if simulate:
         n = loaded.run.replications if replications is None else replications

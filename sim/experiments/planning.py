@@ -210,8 +210,6 @@ def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str
         for name in ("rota_intervals", "rota_targets"):
             for suffix in (".csv", ".fr.csv"):
                 (folder / f"{name}{suffix}").unlink(missing_ok=True)
-    uncovered = rt.coverage_table(rota)
-    uncovered = uncovered[uncovered["uncovered"] > 0]
     info = {
         "kind": "rota",
         "requirement": source,
@@ -223,8 +221,7 @@ def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str
         "headcount": rota.headcount,
         "headcount_fixed": rota.rules.headcount,
         "paid_hours_per_week": rota.paid_hours_per_week,
-        "uncovered_intervals": [f"{r.weekday} {r.start}-{r.end} (-{r.uncovered})"
-                                for r in uncovered.itertuples(index=False)],
+        "uncovered_intervals": [f"{d} {s}-{e} (-{u})" for d, s, e, u in uncovered_list(rota)],
         "max_saturdays_per_advisor": rt.saturdays_per_advisor(roster),
         "cycle_weeks": rota.rules.week.cycle_weeks,
         "rules": rota.rules.model_dump(mode="json"),
@@ -234,6 +231,15 @@ def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str
         "simulation_seconds": None if check is None else round(check.seconds, 2),
     }
     write_text(folder / "rota.json", json.dumps(info, indent=2, default=str) + "\n")
+
+
+def uncovered_list(rota: rt.Rota) -> list[tuple[str, str, str, int]]:
+    """The intervals the rota leaves short: weekday, start, end, advisors missing."""
+    table = rt.coverage_table(rota)
+    table = table[table["uncovered"] > 0]
+    return [(str(d), str(s), str(e), int(u)) for d, s, e, u in
+            zip(table["weekday"], table["start"], table["end"], table["uncovered"],
+                strict=True)]
 
 
 def design_rota(rules: RotaRules, the_grid: Grid, needed: np.ndarray) -> rt.Rota:
