@@ -242,3 +242,14 @@ def test_staff_by_interval_then_roster_gives_a_rota_checked_interval_by_interval
         assert line.startswith(f"{row.weekday} {row.start}-{row.end}: service_level ")
     page = (out / "staffing.en.html").read_text(encoding="utf-8")
     assert "Targets over the whole period" in page and "On shift in the rota" in page
+
+
+def test_a_solver_stopped_by_its_time_limit_says_so() -> None:
+    week = Grid(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), 0, 1440, 30)
+    need = np.random.default_rng(1).uniform(2, 30, (7, 48))
+    table = {"shifts": {"lengths": ["8h", "10h"]}, "week": {"days": 5, "max_saturdays": 2},
+             "part_time": {"lengths": ["4h", "6h"], "max_share": 0.4},
+             "lunch": {"window": ["11:00", "15:00"]}, "time_limit": "0s"}
+    rota = rt.solve(RotaRules.model_validate(table), week, need)
+    assert rota.status == "time limit reached"
+    assert rota.time_limit_s == 0 and "Time limit" in rota.message
