@@ -454,6 +454,10 @@ def _staff_by_interval(loaded: Scenario, folder: Path, targets: dict[str, Any] |
     for line in result.differences + ([] if result.simulated is None
                                       else result.simulated.notes):
         out.print(f"  {escape(line)}", highlight=False)
+    skipped = [k for k in wanted if k not in result.targets]
+    if skipped:
+        out.print(f"  Not measured per interval: {', '.join(skipped)} (checked over the whole "
+                  "period when `helpline roster` simulates the rota)")
     out.print(f"  ({result.seconds:.0f} s)")
     if report:
         _write_staffing_report(folder, lang)
