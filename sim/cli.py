@@ -484,6 +484,9 @@ def roster_command(
         help="Rota rules (TOML): shift lengths, days, lunch, rest, headcount.")] = None,
     interval: Annotated[str, typer.Option(
         help="Interval length when no requirements file is given.")] = "30min",
+    target: Annotated[list[str] | None, typer.Option(
+        help="\"KPI>=X\" or \"KPI<=X\" checked on the simulated rota (repeatable; "
+             "default: the scenario's targets section).")] = None,
     simulate: Annotated[bool, typer.Option(
         "--simulate/--no-simulate", help="Simulate the rota and report targets met.")] = True,
     confidence: Annotated[float, typer.Option(
@@ -508,6 +511,10 @@ def roster_command(
 
     loaded = _load(scenario)
     _lang(lang)
+    try:
+        targets = dict(parse_target(t) for t in target) if target else dict(loaded.targets)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     folder = out_dir or Path("results") / f"staff-{loaded.name}"
     with _bad_input():
         the_rules = load_rules(rules)
@@ -515,7 +522,7 @@ def roster_command(
     source = requirements if requirements is not None else default if default.exists() else None
     try:
         the_grid, needed, label = planning.requirement_source(
-            loaded, _duration(interval), source, dict(loaded.targets))
+            loaded, _duration(interval), source, targets)
         rota = planning.design_rota(the_rules, the_grid, needed)
     except (RulesConflict, IntervalError, RequirementError) as exc:
         err.print("[bold red]Cannot design a rota:[/]")
@@ -541,7 +548,7 @@ def roster_command(
         n = loaded.run.replications if replications is None else replications
         with _failures():
             check = planning.check_rota(
-                loaded, rota, dict(loaded.targets), seed=loaded.run.seed if seed is None
+                loaded, rota, targets, seed=loaded.run.seed if seed is None
                 else seed, replications=n, confidence=confidence, workers=workers,
                 store=_store(folder, fresh))
         met = check.intervals["met"].astype(bool)
