@@ -440,7 +440,10 @@ def _staff_by_interval(loaded: Scenario, folder: Path, targets: dict[str, Any] |
                                    replications=replications, seed=seed,
                                    confidence=confidence, workers=workers,
                                    store=_store(folder, fresh), on_iteration=show)
-    write_staffing(folder, result, excel_fr)
+    previous = folders.begin(folder)
+    folders.finish(folder, {"staffing_by_interval": loaded.name, **provenance(),
+                            "command": _command()},
+                   write_staffing(folder, result, excel_fr), previous)
     hours = result.hours
     out.print(f"Advisors on the lines, before shrinkage, per {result.grid.interval_min}-min "
               f"interval: [bold]{escape(str(folder / 'requirements.csv'))}[/]")
@@ -515,9 +518,9 @@ def roster_command(
         targets = dict(parse_target(t) for t in target) if target else dict(loaded.targets)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    folder = out_dir or Path("results") / f"staff-{loaded.name}"
     with _bad_input():
         the_rules = load_rules(rules)
+    folder = _claim(out_dir, Path("results") / f"staff-{loaded.name}")
     default = folder / "requirements.csv"
     source = requirements if requirements is not None else default if default.exists() else None
     try:
@@ -561,7 +564,10 @@ def roster_command(
             out.print(f"    [red]short[/] {escape(line)}", highlight=False)
         if len(check.shortfalls) > 12:
             out.print(f"    ... {len(check.shortfalls) - 12} more in rota_intervals.csv")
-    planning.write_rota(folder, rota, check, label, excel_fr)
+    previous = folders.begin(folder)
+    kept = [name for name in planning.STAFFING_FILES if name in previous]  # what it read
+    folders.finish(folder, {"rota": loaded.name, **provenance(), "command": _command()},
+                   kept + planning.write_rota(folder, rota, check, label, excel_fr), previous)
     out.print(f"Shifts: [bold]{escape(str(folder / 'shifts.toml'))}[/], rota: "
               f"[bold]{escape(str(folder / 'roster.csv'))}[/]")
     if report:

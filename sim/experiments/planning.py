@@ -85,10 +85,15 @@ def staff_by_interval(scenario: Scenario, interval_min: float, targets: dict[str
                             confidence)
 
 
-def write_staffing(folder: Path, result: IntervalStaffing, excel_fr: bool = False) -> None:
-    """`requirements.csv` and `staffing.json` (what the numbers mean, weekly hours, notes)."""
+STAFFING_FILES = ("requirements.csv", "requirements.fr.csv", "staffing.json")
+"""What `write_staffing` leaves; a rota written later in the folder keeps them."""
+
+
+def write_staffing(folder: Path, result: IntervalStaffing, excel_fr: bool = False) -> list[str]:
+    """`requirements.csv` and `staffing.json` (what the numbers mean, weekly hours, notes);
+    returns the names written."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "requirements.csv", result.table, excel_fr)
+    written = [p.name for p in write_csv(folder / "requirements.csv", result.table, excel_fr)]
     simulated = result.simulated
     info = {
         "kind": "staffing-by-interval",
@@ -114,6 +119,7 @@ def write_staffing(folder: Path, result: IntervalStaffing, excel_fr: bool = Fals
         **provenance(),
     }
     write_text(folder / "staffing.json", json.dumps(info, indent=2, default=str) + "\n")
+    return [*written, "staffing.json"]
 
 
 # -- the rota -------------------------------------------------------------------------------
@@ -195,21 +201,19 @@ def check_rota(scenario: Scenario, rota: rt.Rota, targets: dict[str, Target], *,
 
 
 def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str,
-               excel_fr: bool = False) -> None:
-    """The shifts, the advisors' rota, the coverage and (when simulated) the targets met."""
+               excel_fr: bool = False) -> list[str]:
+    """The shifts, the advisors' rota, the coverage and (when simulated) the targets met;
+    returns the names written (an earlier rota's files not written again are removed by the
+    folder's manifest, `sim.folders.finish`)."""
     folder.mkdir(parents=True, exist_ok=True)
     shifts = rt.rota_shifts(rota)
     write_text(folder / "shifts.toml", rt.fragment(shifts))
     roster = rt.roster_table(rota)
-    write_csv(folder / "roster.csv", roster, excel_fr)
-    write_csv(folder / "coverage.csv", rt.coverage_table(rota), excel_fr)
+    written = write_csv(folder / "roster.csv", roster, excel_fr)
+    written += write_csv(folder / "coverage.csv", rt.coverage_table(rota), excel_fr)
     if check is not None:
-        write_csv(folder / "rota_intervals.csv", check.intervals, excel_fr)
-        write_csv(folder / "rota_targets.csv", check.overall, excel_fr)
-    else:  # an earlier rota's simulation would no longer describe this one
-        for name in ("rota_intervals", "rota_targets"):
-            for suffix in (".csv", ".fr.csv"):
-                (folder / f"{name}{suffix}").unlink(missing_ok=True)
+        written += write_csv(folder / "rota_intervals.csv", check.intervals, excel_fr)
+        written += write_csv(folder / "rota_targets.csv", check.overall, excel_fr)
     info = {
         "kind": "rota",
         "requirement": source,
@@ -231,6 +235,7 @@ def write_rota(folder: Path, rota: rt.Rota, check: RotaCheck | None, source: str
         "simulation_seconds": None if check is None else round(check.seconds, 2),
     }
     write_text(folder / "rota.json", json.dumps(info, indent=2, default=str) + "\n")
+    return ["shifts.toml", *(p.name for p in written), "rota.json"]
 
 
 def uncovered_list(rota: rt.Rota) -> list[tuple[str, str, str, int]]:

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from sim import folders
 from sim.outputs import write_text
 from sim.report.charts import PALETTE
 from sim.report.language import Lang, Words
@@ -117,10 +118,13 @@ def _day(words: Words, code: str) -> str:
 
 
 def load(folder: Path) -> dict[str, Any]:
-    """The staffing tables of a folder, or NotAResult."""
+    """The staffing tables of a folder (checked against its manifest), or NotAResult."""
     if not (folder / "requirements.csv").exists() or not (folder / "staffing.json").exists():
         raise NotAResult(f"{folder}: no requirements.csv and staffing.json (run `helpline "
                          "staff --by-interval` first)")
+    damaged = folders.problems(folder)
+    if damaged:
+        raise NotAResult("; ".join(damaged))
     got: dict[str, Any] = {
         "info": json.loads((folder / "staffing.json").read_text(encoding="utf-8")),
         "requirements": pd.read_csv(folder / "requirements.csv", dtype={"start": str}),
@@ -311,4 +315,5 @@ def write_staffing_report(folder: str | Path, lang: Lang = "en") -> Path:
     page = build(load(folder), lang)
     path = folder / f"staffing.{lang}.html"
     write_text(path, page)
+    folders.add(folder, [path.name])  # the page is a file of the folder like the tables
     return path
