@@ -366,14 +366,28 @@ def staff_command(
         "--out", help="Output folder (default: results/staff-<name>).")] = None,
     fresh: Fresh = False,
     excel_fr: ExcelFr = False,
+    by_interval: Annotated[bool, typer.Option(
+        "--by-interval", help="Advisors needed on the lines in each interval of the week "
+                              "(requirements.csv), by Erlang A and by simulation.")] = False,
+    interval: Annotated[str, typer.Option(
+        help="Interval length with --by-interval, e.g. 30min or 1h.")] = "30min",
+    erlang_only: Annotated[bool, typer.Option(
+        "--erlang-only", help="With --by-interval: Erlang A only, no simulation.")] = False,
+    report: Report = False,
+    lang: Language = "en",
 ) -> None:
-    """Find the fewest advisors (per shift, with shifts) meeting every target."""
+    """Find the fewest advisors (per shift, with shifts) meeting every target; with
+    --by-interval, the advisors needed on the lines in each interval of the week."""
     loaded = _load(scenario)
     try:
         targets = dict(parse_target(t) for t in target) if target else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     folder = _claim(out_dir, Path("results") / f"staff-{loaded.name}")
+    if by_interval:
+        _staff_by_interval(loaded, folder, targets, interval, not erlang_only, replications,
+                           seed, confidence, workers, fresh, excel_fr, report, lang)
+        return
 
     def show(evaluation: Any) -> None:
         verdict = "[green]met[/]" if evaluation.met else "[red]not met[/]"
@@ -402,6 +416,162 @@ def staff_command(
         raise typer.Exit(FAILED)
     out.print(f"Fewest advisors meeting every target: [bold]{'+'.join(map(str, result.chosen))}"
               f"[/]. Written to [bold]{escape(str(folder / 'staffing.csv'))}[/]")
+
+
+# -- staffing by interval and rotas (issue 14) --------------------------------------------
+def _staff_by_interval(loaded: Scenario, folder: Path, targets: dict[str, Any] | None,
+                       interval: str, simulate: bool, replications: int | None,
+                       seed: int | None, confidence: float, workers: int | None, fresh: bool,
+                       excel_fr: bool, report: bool, lang: str) -> None:
+    from sim.experiments.planning import staff_by_interval, write_staffing
+
+    _lang(lang)
+    wanted = dict(loaded.targets if targets is None else targets)
+
+    def show(iteration: Any) -> None:
+        met = iteration.measured["met"]
+        err.print(f"  iteration {len(shown) + 1}: {sum(iteration.vector.values())} "
+                  f"advisor-intervals, {int(met.sum())}/{len(met)} intervals met")
+        shown.append(iteration)
+
+    shown: list[Any] = []
+    with _failures():
+        result = staff_by_interval(loaded, _duration(interval), wanted, simulate=simulate,
+                                   replications=replications, seed=seed,
+                                   confidence=confidence, workers=workers,
+                                   store=_store(folder, fresh), on_iteration=show)
+    previous = folders.begin(folder)
+    folders.finish(folder, {"staffing_by_interval": loaded.name, **provenance(),
+                            "command": _command()},
+                   write_staffing(folder, result, excel_fr), previous)
+    hours = result.hours
+    out.print(f"Advisors on the lines, before shrinkage, per {result.grid.interval_min}-min "
+              f"interval: [bold]{escape(str(folder / 'requirements.csv'))}[/]")
+    out.print(f"  Erlang A: {hours['erlang_on_lines_hours']:.1f} advisor-hours a week on the "
+              f"lines (fractions summed; {hours['erlang_rounded_hours']:.1f} if each interval "
+              f"is rounded up), {hours['erlang_paid_hours']:.1f} paid with shrinkage "
+              f"{loaded.staff.shrinkage:.0%}")
+    if "simulated_on_lines_hours" in hours:
+        out.print(f"  Simulation: {hours['simulated_on_lines_hours']:.1f} advisor-hours a "
+                  f"week on the lines, {hours['simulated_paid_hours']:.1f} paid")
+    for line in result.differences + ([] if result.simulated is None
+                                      else result.simulated.notes):
+        out.print(f"  {escape(line)}", highlight=False)
+    skipped = [k for k in wanted if k not in result.targets]
+    if skipped:
+        out.print(f"  Not measured per interval: {', '.join(skipped)} (checked over the whole "
+                  "period when `helpline roster` simulates the rota)")
+    out.print(f"  ({result.seconds:.0f} s)")
+    if report:
+        _write_staffing_report(folder, lang)
+
+
+def _write_staffing_report(folder: Path, lang: str) -> None:
+    from sim.report.staffing import write_staffing_report
+
+    try:
+        path = write_staffing_report(folder, _lang(lang))
+    except NotAResult as exc:
+        err.print(f"No report: {exc}", markup=False, highlight=False, style="yellow")
+        return
+    out.print(f"Report written to [bold]{escape(str(path))}[/]")
+
+
+@app.command("roster")
+def roster_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    requirements: Annotated[Path | None, typer.Option(
+        help="requirements.csv from `staff --by-interval` (default: the output folder's, "
+             "else Erlang A).")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        help="Rota rules (TOML): shift lengths, days, lunch, rest, headcount.")] = None,
+    interval: Annotated[str, typer.Option(
+        help="Interval length when no requirements file is given.")] = "30min",
+    target: Annotated[list[str] | None, typer.Option(
+        help="\"KPI>=X\" or \"KPI<=X\" checked on the simulated rota (repeatable; "
+             "default: the scenario's targets section).")] = None,
+    simulate: Annotated[bool, typer.Option(
+        "--simulate/--no-simulate", help="Simulate the rota and report targets met.")] = True,
+    confidence: Annotated[float, typer.Option(
+        min=0.5, max=0.999, help="Confidence that each target is met.")] = 0.95,
+    replications: Replications = None,
+    seed: Seed = None,
+    workers: Workers = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/staff-<name>).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
+    report: Report = False,
+    lang: Language = "en",
+) -> None:
+    """Design shifts covering the requirement at least cost (an integer program), write them
+    as [[staff.shifts]] and roster.csv, then simulate the rota."""
+    from sim.experiments import planning
+    from sim.experiments.requirement import RequirementError
+    from sim.experiments.rota import RulesConflict
+    from sim.runs.intervals import IntervalError
+    from sim.scenario.rules import load_rules
+
+    loaded = _load(scenario)
+    _lang(lang)
+    try:
+        targets = dict(parse_target(t) for t in target) if target else dict(loaded.targets)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with _bad_input():
+        the_rules = load_rules(rules)
+    folder = _claim(out_dir, Path("results") / f"staff-{loaded.name}")
+    default = folder / "requirements.csv"
+    source = requirements if requirements is not None else default if default.exists() else None
+    try:
+        the_grid, needed, label = planning.requirement_source(
+            loaded, _duration(interval), source, targets)
+        rota = planning.design_rota(the_rules, the_grid, needed)
+    except (RulesConflict, IntervalError, RequirementError) as exc:
+        err.print("[bold red]Cannot design a rota:[/]")
+        for line in str(exc).splitlines():
+            err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(BAD_INPUT) from None
+    out.print(f"Requirement: {escape(label)}. Integer program: [bold]{rota.status}[/] in "
+              f"{rota.seconds:.2f} s (time limit {rota.time_limit_s:g} s"
+              + (f", gap {rota.gap:.2%}" if rota.gap is not None else "") + ")")
+    if rota.status not in ("optimal", "time limit reached") or (
+            rota.headcount == 0 and needed.sum() > 0):
+        err.print(f"[red]No rota found: {escape(rota.message)}[/]")
+        raise typer.Exit(FAILED)
+    out.print(f"  {rota.headcount} advisors, {rota.paid_hours_per_week:.1f} paid hours a week")
+    uncovered = rota.uncovered
+    if uncovered.sum() > 0:
+        short = [f"{d} {s}-{e} (-{u})" for d, s, e, u in planning.uncovered_list(rota)]
+        out.print(f"  [yellow]{int(uncovered.sum())} advisor-intervals uncovered[/] in "
+                  f"{len(short)} intervals: {escape(', '.join(short[:8]))}"
+                  + (" ... (all in coverage.csv)" if len(short) > 8 else ""))
+    check = None
+    if simulate:
+        n = loaded.run.replications if replications is None else replications
+        with _failures():
+            check = planning.check_rota(
+                loaded, rota, targets, seed=loaded.run.seed if seed is None
+                else seed, replications=n, confidence=confidence, workers=workers,
+                store=_store(folder, fresh))
+        met = check.intervals["met"].astype(bool)
+        out.print(f"  Simulated rota: targets met with confidence in {int(met.sum())} of "
+                  f"{len(met)} intervals ({check.seconds:.0f} s)")
+        for row in check.overall.itertuples(index=False):
+            verdict = "[green]met[/]" if row.met else "[red]not met[/]"
+            out.print(f"    overall {row.kpi} {row.mean:.3g} for {row.target}: {verdict}")
+        for line in check.shortfalls[:12]:
+            out.print(f"    [red]short[/] {escape(line)}", highlight=False)
+        if len(check.shortfalls) > 12:
+            out.print(f"    ... {len(check.shortfalls) - 12} more in rota_intervals.csv")
+    previous = folders.begin(folder)
+    kept = [name for name in planning.STAFFING_FILES if name in previous]  # what it read
+    folders.finish(folder, {"rota": loaded.name, **provenance(), "command": _command()},
+                   kept + planning.write_rota(folder, rota, check, label, excel_fr), previous)
+    out.print(f"Shifts: [bold]{escape(str(folder / 'shifts.toml'))}[/], rota: "
+              f"[bold]{escape(str(folder / 'roster.csv'))}[/]")
+    if report:
+        _write_staffing_report(folder, lang)
 
 
 @app.command("report")

@@ -41,6 +41,7 @@ class ShiftSpec:
     end: int
     days: frozenset[str] | None
     team: str
+    lunch: tuple[int, int] | None = None
 
 
 @dataclass
@@ -116,7 +117,7 @@ def shift_specs(scenario: Scenario) -> list[ShiftSpec]:
         out = [ShiftSpec(g.advisors, opens, closes, None, g.name) for g in staff.groups]
     else:
         out = [ShiftSpec(s.advisors, s.start, s.end, frozenset(s.days) if s.days else None,
-                         INHOUSE) for s in staff.shifts]
+                         INHOUSE, s.lunch) for s in staff.shifts]
     provider = scenario.outsourcing
     if provider is not None:
         start, end = provider.hours or cal.open_hours
@@ -137,7 +138,11 @@ def _shift_pieces(scenario: Scenario, calendar: Calendar,
         for day in range(calendar.days):
             date = calendar.date(day)
             if WEEKDAYS[date.weekday()] in wanted and date not in calendar.holidays:
-                pieces.append((day * DAY + start, day * DAY + end))
+                if shift.lunch is None:
+                    pieces.append((day * DAY + start, day * DAY + end))
+                else:  # off the lines at lunch: two pieces, the morning one ending at a shift end
+                    pieces.append((day * DAY + start, day * DAY + shift.lunch[0]))
+                    pieces.append((day * DAY + shift.lunch[1], day * DAY + end))
         out.append(pieces)
     return out
 

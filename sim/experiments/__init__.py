@@ -6,4 +6,8 @@ It may import `sim.runs`, `sim.measures`, `sim.scenario`, `sim.analytic`, `sim.o
 - `compare`   options on the same members, paired differences, precision
 - `sweep`     grids of variants, resumable, with a reference and a break-even
 - `staffing`  the fewest advisors meeting targets with confidence
+- `requirement` advisors needed on the lines per interval: Erlang A, then the iterative
+  staffing algorithm by simulation
+- `rota`      shifts covering a requirement at least cost (an integer program, HiGHS)
+- `planning`  requirement, rota and the rota simulated, and the files they leave
 """

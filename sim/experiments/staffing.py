@@ -200,6 +200,10 @@ def _margin(values: pd.Series, target: Target, confidence: float) -> float:
     return target.value - (mean + half)
 
 
+confidence_margin = _margin
+"""The one-sided confidence margin of a KPI against a target (used by by-interval staffing)."""
+
+
 def _search_count(evaluate: Callable[[Level], Evaluation], start: int, cap: int) -> Level | None:
     """Gallop from `start` to bracket the smallest level meeting the targets, then bisect."""
     start = min(max(start, 1), cap)

@@ -8,4 +8,5 @@ the runs or SimPy: it reads the tables a run wrote, never the model.
 - `language`  every word of the report in French and English, number and date formats
 - `charts`    the plotly figures
 - `page`      the self-contained HTML evidence pack
+- `staffing`  the staffing page: requirement by interval against the rota, targets met
 """

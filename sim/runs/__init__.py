@@ -8,4 +8,5 @@ It may import the engine, the measures, `sim.scenario` and `sim.outputs`; nothin
 - `execution`   replications in this process, local processes or a Dask cluster (batched; a
                 lost worker fails only its replications)
 - `runner`      a scenario's replications, summaries with confidence intervals
+- `intervals`   demand and service by interval of the week (what staffing by the half-hour reads)
 """

@@ -67,7 +67,8 @@ def _share_issues(data: dict[str, Any], label: str, found: list[Issue]) -> list[
     return []
 
 
-def _issues(exc: ValidationError, data: Any, label: str) -> list[Issue]:
+def _issues(exc: ValidationError, data: Any, label: str,
+            root: type[BaseModel] = Scenario) -> list[Issue]:
     issues = []
     errors = exc.errors()
     for error in errors:
@@ -88,9 +89,15 @@ def _issues(exc: ValidationError, data: Any, label: str) -> list[Issue]:
                 full = _join(path, sub_path) if sub_path else _join(path, sub)
                 issues.append(Issue(label, full, _with_value(message, sub_node)))
             continue
-        message = _message(error, path)
+        message = _message(error, path, root)
         issues.append(Issue(label, path, _with_value(message, value)))
     return issues
+
+
+def validation_issues(exc: ValidationError, data: Any, label: str,
+                      root: type[BaseModel]) -> list[Issue]:
+    """The problems of another file read by a pydantic model (`root`), said the same way."""
+    return _issues(exc, data, label, root)
 
 
 def split_path(dotted: str) -> tuple[str | int, ...]:
@@ -137,11 +144,11 @@ def _join(a: str, b: str) -> str:
 _DISTS = ", ".join(DIST_NAMES[:-1]) + " or " + DIST_NAMES[-1]
 
 
-def _message(error: Any, path: str) -> str:
+def _message(error: Any, path: str, root: type[BaseModel] = Scenario) -> str:
     kind, message = error["type"], error["msg"]
     if kind == "extra_forbidden":
         key = path.rsplit(".", 1)[-1]
-        close = difflib.get_close_matches(key, _fields_at(error["loc"]), n=1)
+        close = difflib.get_close_matches(key, _fields_at(error["loc"], root), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown key{hint}"
     if kind == "missing":
@@ -164,9 +171,9 @@ def _message(error: Any, path: str) -> str:
     return message[0].lower() + message[1:] if message[:1].isupper() else message
 
 
-def _fields_at(loc: tuple[str | int, ...]) -> list[str]:
+def _fields_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> list[str]:
     """Field names of the section holding the last key of a location, for "did you mean"."""
-    models: list[type[BaseModel]] = [Scenario]
+    models: list[type[BaseModel]] = [root]
     for part in loc[:-1]:
         if isinstance(part, int):
             continue

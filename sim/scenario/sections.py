@@ -335,18 +335,26 @@ class Channel(Section):
 
 
 class Shift(Section):
-    """A group of advisors working the same hours on the same days."""
+    """A group of advisors working the same hours on the same days; with `lunch`, they are off
+    the lines for that part of the shift (a break inside it, unpaid or not, off the lines)."""
 
     name: Name
     advisors: int = Field(ge=0, le=10_000)
     days: tuple[Weekday, ...] | None = None
     start: ClockTime
     end: ClockTime
+    lunch: tuple[ClockTime, ClockTime] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Shift:
         if self.end <= self.start:
             raise_issues([("end", f"is not after start ({format_clock(self.start)})")])
+        if self.lunch is not None:
+            begin, end = self.lunch
+            if not self.start < begin < end < self.end:
+                raise_issues([("lunch", "must be a break inside the shift, after its start and "
+                                        f"before its end ({format_clock(begin)}-"
+                                        f"{format_clock(end)})")])
         return self
 
 
