@@ -505,7 +505,7 @@ def roster_command(
     lang: Language = "en",
 ) -> None:
     """Design shifts covering the requirement at least cost (an integer program), write them
-    as [[staff.shifts]] and roster.csv, then simulate the rota."""
+    as a staff.shifts fragment and roster.csv, then simulate the rota."""
     from sim.experiments import planning
     from sim.experiments.requirement import RequirementError
     from sim.experiments.rota import RulesConflict
