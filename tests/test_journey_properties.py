@@ -24,9 +24,9 @@ from pandas.testing import assert_frame_equal
 import sim
 from sim.engine.calendar import Calendar
 from sim.engine.model import draw, run_replication
-from sim.engine.records import Tables
 from sim.measures import kpis
 from sim.scenario import Scenario, validate, with_overrides
+from sim.tables import Tables
 
 SETTINGS = settings(deadline=None, max_examples=25,
                     suppress_health_check=[HealthCheck.too_slow])

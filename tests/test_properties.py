@@ -20,9 +20,9 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 import sim
 from sim.engine.calendar import Calendar
 from sim.engine.model import draw, run_replication
-from sim.engine.records import Tables
 from sim.measures.kpis import advisor_days, replication_kpis, window
 from sim.scenario import Scenario, with_overrides
+from sim.tables import Tables
 
 SETTINGS = settings(deadline=None, max_examples=40,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -22,10 +22,10 @@ from test_events import scenario as tiny
 
 from sim.engine.model import run_replication, simulate
 from sim.engine.provider import ramp
-from sim.engine.records import Tables
 from sim.engine.roster import PROVIDER
 from sim.measures import kpis
 from sim.scenario import Scenario, load_scenario, validate, with_overrides
+from sim.tables import Tables
 
 DAY = 1440.0
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -250,14 +250,13 @@ def test_a_provider_as_good_as_the_advisors_it_replaces_gives_members_the_same_s
 def test_ramp_goes_linearly_from_the_initial_value_to_the_nominal_one_from_the_start() -> None:
     sc = tiny(1, outsourcing={"advisors": 1, "ramp_up": "4d", "start": "2024-01-03",
                               "defect_rate": 0.1, "initial_defect_rate": 0.5})
-    spec = sc.outsourcing
-    assert spec is not None
+    assert sc.horizon.start == date(2024, 1, 1)
     arrived = np.array([0.0, 2 * DAY, 3 * DAY, 4 * DAY, 6 * DAY, 6.5 * DAY])
     # the ramp starts on 3 January (day 2) and lasts four days
-    values = ramp(spec, date(2024, 1, 1), arrived, 0.1, 0.5)
+    values = ramp(sc, arrived, 0.1, 0.5)
     np.testing.assert_allclose(values, [0.5, 0.5, 0.4, 0.3, 0.1, 0.1])
     # without an initial value, or without a ramp-up, the nominal value throughout
-    assert (ramp(spec, date(2024, 1, 1), arrived, 0.1, None) == 0.1).all()
+    assert (ramp(sc, arrived, 0.1, None) == 0.1).all()
 
 
 def test_during_the_ramp_up_the_provider_talks_longer_and_errs_more_falling_linearly() -> None:

@@ -24,19 +24,13 @@ from collections.abc import Callable, Generator
 from itertools import count
 from typing import Any, Protocol
 
-import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import Event
 
 from sim.engine.calendar import Calendar
-from sim.engine.events import Due
+from sim.engine.events import Due, Environment, scheduler
 from sim.engine.records import Recorder
 from sim.engine.roster import SHIFT_END, Roster
-
-TASK_KINDS = ["call", "callback", "research", "file", "remediation", "handoff"]
-CALL, CALLBACK, RESEARCH, FILE, REMEDIATION = (
-    TASK_KINDS.index(k) for k in ("call", "callback", "research", "file", "remediation"))
-WORK_KINDS = ("calls", "callbacks", "files", "research", "remediation")
-"""Kinds of work a scenario can rank in `staff.priorities`."""
+from sim.vocabulary import Task
 
 Then = Callable[[int], None]
 """Called with the contact when a piece of work on it is done."""
@@ -53,7 +47,7 @@ class WorkSource(Protocol):
 class AdvisorPool:
     """The state of every advisor during one replication."""
 
-    def __init__(self, env: simpy.Environment, roster: Roster, calendar: Calendar,
+    def __init__(self, env: Environment, roster: Roster, calendar: Calendar,
                  recorder: Recorder, teams: list[str]) -> None:
         self.env, self.roster, self.calendar, self.recorder = env, roster, calendar, recorder
         n = roster.advisors
@@ -69,9 +63,9 @@ class AdvisorPool:
         self._then: list[Then | None] = [None] * n
         self._contact = [0] * n
         self._log_task = recorder.tasks.append
-        # the event calendar itself: a finished piece of work is pushed straight onto it (what
-        # `env.schedule` does, without the call; the hottest path of a run)
-        self._calendar, self._eid = env._queue, env._eid
+        # a finished piece of work is scheduled straight onto the event calendar (the hottest
+        # path of a run: see `sim.engine.events.scheduler`)
+        self._schedule = scheduler(env)
 
     def add_work(self, team: int, source: WorkSource, *, live_calls: bool = False) -> None:
         """Let `team` take work from `source`; registration order is the priority order."""
@@ -116,16 +110,15 @@ class AdvisorPool:
     def answer(self, advisor: int, minutes: float, contact: int, now: float,
                then: Then | None) -> None:
         """`work` on a live call, not logged as a task: the calls table already holds it
-        (`Recorder.call_tasks` rebuilds those rows)."""
+        (`Recorder.tasks_table` rebuilds those rows)."""
         self.busy[advisor] = True
         if then is not None:  # (reset to None once called)
             self._then[advisor] = then
             self._contact[advisor] = contact
-        heapq.heappush(self._calendar,
-                       (now + minutes, NORMAL, next(self._eid), Due(self._finish, advisor)))
+        self._schedule(now + minutes, self._finish, advisor)
 
-    def _finish(self, event: Event) -> None:
-        advisor = event._value
+    def _finish(self, event: Due) -> None:
+        advisor = event.payload
         self.busy[advisor] = False
         then = self._then[advisor]
         if then is not None:
@@ -179,8 +172,8 @@ class TaskQueue:
     """Advisor work waiting its turn: research, files. First in, first out, or by a key such
     as a deadline when one is given."""
 
-    def __init__(self, pool: AdvisorPool, kind: int, served_by: list[int]) -> None:
-        self.pool, self.kind, self.served_by = pool, kind, served_by
+    def __init__(self, pool: AdvisorPool, kind: Task, served_by: list[int]) -> None:
+        self.pool, self.kind, self.served_by = pool, int(kind), served_by
         self._heap: list[tuple[float, int, int, float, Then | None]] = []
         self._order = count()
 

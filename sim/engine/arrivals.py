@@ -26,14 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.calendar import DAY, Calendar
+from sim.engine.calendar import Calendar
 from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
-from sim.scenario.schema import FILES_SOURCE
 from sim.scenario.sections import Source
 from sim.scenario.units import WEEKDAYS
+from sim.vocabulary import DAY, FILES_SOURCE, HOUR
 
-HOUR = 60.0
 AVERAGE_MONTH_DAYS = np.array([31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 """Days per month in an average year of 365.25 days."""
 

@@ -25,9 +25,7 @@ import numpy as np
 
 from sim.scenario import Scenario, minutes
 from sim.scenario.units import WEEKDAYS
-
-DAY = 1440.0
-"""Minutes in a day."""
+from sim.vocabulary import DAY
 
 MARGIN_DAYS = 400
 """Days of calendar built after the horizon, for deadlines counted past its end (the calendar

@@ -18,22 +18,23 @@ from collections.abc import Generator
 from itertools import count
 from typing import Any
 
-import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import Event
 
-from sim.engine.advisors import CALLBACK, AdvisorPool
+from sim.engine.advisors import AdvisorPool
 from sim.engine.calendar import Calendar
 from sim.engine.contacts import Contacts
-from sim.engine.events import Due
-from sim.engine.journeys import CALLBACK_STEP, Journeys
-from sim.engine.records import ContactOutcome
+from sim.engine.events import Due, Environment
+from sim.engine.journeys import Journeys
 from sim.scenario.journeys import Callbacks
+from sim.vocabulary import ContactOutcome, Step, Task
+
+_CALLBACK_TASK, _CALLBACK_STEP = int(Task.CALLBACK), int(Step.CALLBACK)
 
 
 class CallbackDesk:
     """The queue of owed callbacks of one replication."""
 
-    def __init__(self, env: simpy.Environment, spec: Callbacks, contacts: Contacts,
+    def __init__(self, env: Environment, spec: Callbacks, contacts: Contacts,
                  calendar: Calendar, pool: AdvisorPool, journeys: Journeys,
                  served_by: list[int], is_provider: bool = False) -> None:
         self.env, self.calendar, self.pool, self.journeys = env, calendar, pool, journeys
@@ -80,7 +81,7 @@ class CallbackDesk:
         self.answer[contact] = answer
         if talk is not None:
             self.callback_talk[contact] = talk
-        self.journeys.begin(contact, CALLBACK_STEP, self.env.now if now is None else now)
+        self.journeys.begin(contact, _CALLBACK_STEP, self.env.now if now is None else now)
         self._queue(contact)
 
     def _queue(self, contact: int) -> None:
@@ -105,34 +106,34 @@ class CallbackDesk:
         self.tries[contact] += 1
         prepare = self.prepare[contact] if attempt == 0 else 0.0
         if not self.reached[slot]:
-            self.pool.work(advisor, CALLBACK, prepare + self.no_answer[slot], contact, now,
+            self.pool.work(advisor, _CALLBACK_TASK, prepare + self.no_answer[slot], contact, now,
                            self._not_reached)
             return True
         picked_up = now + prepare
-        journeys.end(contact, CALLBACK_STEP, picked_up)
+        journeys.end(contact, _CALLBACK_STEP, picked_up)
         journeys.callback_reached(contact, picked_up)
         if self.answer[contact]:
             talk = self.callback_talk[contact]
             journeys.answered(contact, picked_up + talk, self.is_provider)
-            self.pool.work(advisor, CALLBACK, prepare + talk, contact, now)
+            self.pool.work(advisor, _CALLBACK_TASK, prepare + talk, contact, now)
         else:
             talk = self.talk[contact]
             journeys.first_contact(contact, picked_up, picked_up + talk, self.is_provider)
-            self.pool.work(advisor, CALLBACK, prepare + talk + self.wrap_up[contact], contact,
+            self.pool.work(advisor, _CALLBACK_TASK, prepare + talk + self.wrap_up[contact], contact,
                            now, journeys.after_first_contact)
         return True
 
     def _not_reached(self, contact: int) -> None:
         attempt = self.attempt[contact]
         if attempt >= self.max_attempts:
-            self.journeys.end(contact, CALLBACK_STEP, self.env.now)
+            self.journeys.end(contact, _CALLBACK_STEP, self.env.now)
             self.journeys.close(contact, ContactOutcome.UNREACHABLE)
             return
         delay = self.retry_after[contact * self.width + self.tries[contact] - 1]
-        self.env.schedule(Due(self._retry, contact), NORMAL, delay)
+        self.env.after(delay, self._retry, contact)
 
-    def _retry(self, event: Any) -> None:
-        self._queue(event._value)
+    def _retry(self, event: Due) -> None:
+        self._queue(event.payload)
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -19,18 +19,16 @@ overflow, a call that finds the in-house queue too long goes to the provider's l
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
 
 import numpy as np
-import simpy
-from simpy.events import NORMAL
 
 from sim.engine.advisors import AdvisorPool
 from sim.engine.calendar import Calendar
 from sim.engine.contacts import Contacts
-from sim.engine.events import Due
+from sim.engine.events import Due, Environment
 from sim.engine.journeys import Journeys
-from sim.engine.records import CallOutcome, ContactOutcome, Recorder
+from sim.engine.records import Recorder
+from sim.vocabulary import PROVIDER, CallOutcome, ContactOutcome
 
 _ANSWERED, _ABANDONED, _WAITING = int(CallOutcome.ANSWERED), int(CallOutcome.ABANDONED), -1
 _CONTACT_ANSWERED = int(ContactOutcome.ANSWERED)
@@ -50,12 +48,12 @@ class _Waiting:
 class InboundLine:
     """The live-call channel of one replication."""
 
-    def __init__(self, env: simpy.Environment, contacts: Contacts, calendar: Calendar,
+    def __init__(self, env: Environment, contacts: Contacts, calendar: Calendar,
                  pool: AdvisorPool, journeys: Journeys, recorder: Recorder, team: int,
                  follow_up: list[bool]) -> None:
         self.env, self.calendar, self.pool, self.journeys = env, calendar, pool, journeys
         self.team = team
-        self.is_provider = pool.teams[team] == "provider"
+        self.is_provider = pool.teams[team] == PROVIDER
         self.idle = pool.idle[team]
         self._log_call = recorder.calls.append
         self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
@@ -92,8 +90,7 @@ class InboundLine:
             if self._would_retry(contact, attempt):
                 slot = contact * self.max_attempts + attempt
                 delay = self.calendar.next_open(now) - now + self.retry_delay[slot]
-                self.env.schedule(Due(self._retry, (contact, attempt + 1)),
-                                  NORMAL, delay)
+                self.env.after(delay, self._retry, (contact, attempt + 1))
             else:
                 self.outcome[contact] = int(ContactOutcome.CLOSED)
             return
@@ -110,10 +107,10 @@ class InboundLine:
         self.queue.append(caller)
         if self._would_retry(contact, attempt) and caller.gives_up < np.inf:
             retry_at = caller.gives_up + self.retry_delay[slot]
-            self.env.schedule(Due(self._retry_if_abandoned, caller), NORMAL,
-                              retry_at - now)
+            self.env.after(retry_at - now, self._retry_if_abandoned, caller)
         if self.overflow_team is not None and caller.gives_up > now + self.overflow_after:
-            self.env.schedule(Due(self._may_overflow, caller), NORMAL, self.overflow_after)
+            self.env.after(self.overflow_after, self._may_overflow,
+                           (caller, self.overflow_team))
 
     def _crowded(self, now: float) -> bool:
         """Whether the queue is past the provider's overflow threshold."""
@@ -127,9 +124,10 @@ class InboundLine:
                       if t == team and self.pool.on_duty[a])
         return (waiting + 1) * self._mean_work / max(on_duty, 1) >= self.spill_wait
 
-    def _may_overflow(self, event: Any) -> None:
-        if event._value.state == _WAITING:
-            self.pool.wake([self.overflow_team])  # type: ignore[list-item]
+    def _may_overflow(self, event: Due) -> None:
+        caller, team = event.payload
+        if caller.state == _WAITING:
+            self.pool.wake([team])
 
     def _reopened(self, now: float) -> bool:
         """Whether the lines are open at `now`, remembering the open interval found."""
@@ -142,12 +140,12 @@ class InboundLine:
         slot = contact * self.max_attempts + attempt
         return attempt + 1 < self.max_attempts and self.retries[slot]
 
-    def _retry(self, event: Any) -> None:
-        contact, attempt = event._value
+    def _retry(self, event: Due) -> None:
+        contact, attempt = event.payload
         self.ring(contact, attempt, self.env.now)
 
-    def _retry_if_abandoned(self, event: Any) -> None:
-        caller: _Waiting = event._value
+    def _retry_if_abandoned(self, event: Due) -> None:
+        caller: _Waiting = event.payload
         if caller.state == _ANSWERED:
             return
         if caller.state == _WAITING:

@@ -21,12 +21,11 @@ import numpy as np
 from sim.engine.arrivals import contact_sources
 from sim.engine.sampling import quantile
 from sim.engine.streams import Streams
-from sim.scenario import Resolution, Scenario, minutes
-from sim.scenario.schema import FILES_SOURCE
+from sim.scenario import Scenario, minutes
+from sim.vocabulary import BACKLOG_STEPS, FILES_SOURCE, Resolution, Work
 
-STEPS = ["callback", "research", "expert", "regional", "file"]
-"""Where a backlog contact starts; -1 in `Contacts.backlog_step` for new contacts."""
-RESOLUTIONS = [r.value for r in Resolution]
+NEW = -1
+"""`Contacts.backlog_step` of a new contact (not from the starting backlog)."""
 
 
 @dataclass
@@ -60,7 +59,7 @@ class Contacts:
     file_wrongful: np.ndarray  # documents are asked for although the file was complete
     member_response: np.ndarray  # before the member's documents arrive
     file_resume: np.ndarray  # advisor time to finish the file once documents are in
-    backlog_step: np.ndarray  # STEPS index for the starting backlog, -1 otherwise
+    backlog_step: np.ndarray  # the `Step` a backlog item stands at, NEW (-1) otherwise
     # the provider and AI (uniforms compared with shares and rates by the model)
     provider_u: np.ndarray  # the provider takes the contact if below its share
     defect_u: np.ndarray  # the provider's answer is wrong if below its defect rate
@@ -82,7 +81,7 @@ def draw_contacts(scenario: Scenario, arrivals: list[np.ndarray], streams: Strea
     """Draw every member attribute, source by source, then order contacts by arrival time."""
     sources = contact_sources(scenario)
     parts = [_draw(scenario, i, source.name, times, streams,
-                   _case_types(scenario, source.name, len(times)), np.full(len(times), -1),
+                   _case_types(scenario, source.name, len(times)), np.full(len(times), NEW),
                    source.case_mix)
              for i, (source, times) in enumerate(zip(sources, arrivals, strict=True))]
     parts.extend(_backlog(scenario, streams))
@@ -102,33 +101,24 @@ def _case_types(scenario: Scenario, source: str, n: int) -> np.ndarray | None:
 
 def file_case_type(scenario: Scenario) -> int:
     """Index of the case type of files arriving directly."""
-    files = scenario.files
     names = [c.name for c in scenario.case_types]
-    if files is not None and files.case_type is not None:
-        return names.index(files.case_type)
-    return next(i for i, c in enumerate(scenario.case_types) if c.resolution == Resolution.FILE)
+    return names.index(scenario.file_case_type())
 
 
 def _backlog(scenario: Scenario, streams: Streams) -> list[dict[str, np.ndarray]]:
     """The open items the run starts from, one part per backlog line."""
     sources = [s.name for s in contact_sources(scenario)]
     names = [c.name for c in scenario.case_types]
+    steps = {step.label: step for step in BACKLOG_STEPS}
     parts = []
     for i, item in enumerate(scenario.backlog.items, start=1):
         case = names.index(item.case_type)
-        step = item.step or default_step(scenario, case)
-        source = sources.index(item.source) if item.source else 0
+        step = steps[scenario.backlog_step_of(item)]
+        source = sources.index(scenario.backlog_source_of(item))
         times = np.full(item.count, -minutes(item.age))
         parts.append(_draw(scenario, source, f"backlog-{i}", times, streams,
-                           np.full(item.count, case), np.full(item.count, STEPS.index(step))))
+                           np.full(item.count, case), np.full(item.count, int(step))))
     return parts
-
-
-def default_step(scenario: Scenario, case: int) -> str:
-    """Where an open item of a case type stands when the backlog does not say."""
-    resolution = scenario.case_types[case].resolution
-    return {Resolution.EXPERT: "expert", Resolution.REGIONAL: "regional",
-            Resolution.FILE: "file"}.get(resolution, "callback")
 
 
 def _categorical(shares: list[float], u: np.ndarray) -> np.ndarray:
@@ -155,20 +145,19 @@ def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams:
                                              "deadline")}
     draws = {key: u(key.replace("_", "-")) for key in ("talk", "wrap_up", "research",
                                                       "callback_talk")}
-    callbacks = scenario.callbacks
     for k, case_type in enumerate(case_types):
         mask = case == k
         per_case["talk"][mask] = quantile(case_type.talk, draws["talk"][mask])
         per_case["wrap_up"][mask] = quantile(case_type.wrap_up, draws["wrap_up"][mask])
         per_case["research"][mask] = quantile(case_type.research, draws["research"][mask])
-        per_case["callback_talk"][mask] = quantile(case_type.callback_talk or case_type.talk,
+        per_case["callback_talk"][mask] = quantile(case_type.answer_talk,
                                                    draws["callback_talk"][mask])
-        per_case["deadline"][mask] = minutes(case_type.deadline or callbacks.deadline)
+        per_case["deadline"][mask] = minutes(scenario.deadline_of(case_type))
     out = {"arrived": times, "source": np.full(n, index, dtype=np.int32),
            "case_type": case.astype(np.int32), **per_case,
            "backlog_step": backlog_step.astype(np.int8)}
     out.update(_call_attempts(scenario, n, u))
-    out.update(_callback_attempts(scenario, n, u, "callbacks" in scenario.work_kinds()))
+    out.update(_callback_attempts(scenario, n, u, Work.CALLBACKS in scenario.work_kinds()))
     escalation = scenario.escalation
     out["expert_response"] = (quantile(escalation.experts.response, u("expert-response"))
                               if escalation.experts else np.zeros(n))
@@ -239,7 +228,7 @@ def _file_attributes(scenario: Scenario, n: int, u: Any,
         "file_incomplete": incomplete,
         "file_wrongful": wrongful,
         "member_response": quantile(files.member_response, u("member-response")),
-        "file_resume": quantile(files.resume or files.process, u("file-resume")),
+        "file_resume": quantile(files.resume_time, u("file-resume")),
     }
 
 

@@ -13,13 +13,9 @@ many and their own workload is outside the helpline's scope).
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
-
-import simpy
-from simpy.events import NORMAL
 
 from sim.engine.calendar import Calendar
-from sim.engine.events import Due
+from sim.engine.events import Due, Environment
 from sim.engine.journeys import Journeys
 from sim.scenario.journeys import Experts, Regional
 
@@ -27,7 +23,7 @@ from sim.scenario.journeys import Experts, Regional
 class ExpertNetwork:
     """Experts answering escalations, `capacity` at a time."""
 
-    def __init__(self, env: simpy.Environment, spec: Experts, response: list[float],
+    def __init__(self, env: Environment, spec: Experts, response: list[float],
                  calendar: Calendar, journeys: Journeys) -> None:
         self.env, self.spec, self.response = env, spec, response
         self.calendar, self.journeys = calendar, journeys
@@ -45,11 +41,11 @@ class ExpertNetwork:
         self.busy += 1
         now = self.env.now
         done = self.calendar.after(now, self.response[contact], self.spec.clock)
-        self.env.schedule(Due(self._answered, contact), NORMAL, done - now)
+        self.env.after(done - now, self._answered, contact)
 
-    def _answered(self, event: Any) -> None:
+    def _answered(self, event: Due) -> None:
         self.busy -= 1
-        self.journeys.expert_answered(event._value, self.env.now)
+        self.journeys.expert_answered(event.payload, self.env.now)
         if self.waiting:
             self._start(self.waiting.popleft())
 
@@ -57,7 +53,7 @@ class ExpertNetwork:
 class RegionalOffices:
     """Regional offices answering the contacts handed over to them."""
 
-    def __init__(self, env: simpy.Environment, spec: Regional, response: list[float],
+    def __init__(self, env: Environment, spec: Regional, response: list[float],
                  calendar: Calendar, journeys: Journeys) -> None:
         self.env, self.spec, self.response = env, spec, response
         self.calendar, self.journeys = calendar, journeys
@@ -66,7 +62,7 @@ class RegionalOffices:
         """A contact is handed over."""
         now = self.env.now
         done = self.calendar.after(now, self.response[contact], self.spec.clock)
-        self.env.schedule(Due(self._answered, contact), NORMAL, done - now)
+        self.env.after(done - now, self._answered, contact)
 
-    def _answered(self, event: Any) -> None:
-        self.journeys.regional_answered(event._value, self.env.now)
+    def _answered(self, event: Due) -> None:
+        self.journeys.regional_answered(event.payload, self.env.now)

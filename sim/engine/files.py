@@ -14,31 +14,29 @@ opening on the files' clock.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import simpy
-from simpy.events import NORMAL
 
-from sim.engine.advisors import FILE, AdvisorPool, TaskQueue
+from sim.engine.advisors import AdvisorPool, TaskQueue
 from sim.engine.calendar import Calendar
 from sim.engine.contacts import Contacts
-from sim.engine.events import Due
-from sim.engine.journeys import DOCUMENTS_STEP, FILE_STEP, Journeys
+from sim.engine.events import Due, Environment
+from sim.engine.journeys import Journeys
 from sim.scenario import minutes
 from sim.scenario.journeys import Files
+from sim.vocabulary import Step, Task
 
 
 class FileDesk:
     """The files of one replication."""
 
-    def __init__(self, env: simpy.Environment, spec: Files, contacts: Contacts,
+    def __init__(self, env: Environment, spec: Files, contacts: Contacts,
                  calendar: Calendar, pool: AdvisorPool, journeys: Journeys,
                  closes_contact: list[bool], served_by: list[int],
                  is_provider: bool = False) -> None:
         self.env, self.spec, self.calendar, self.journeys = env, spec, calendar, journeys
-        self.queue = TaskQueue(pool, FILE, served_by)
+        self.queue = TaskQueue(pool, Task.FILE, served_by)
         self.is_provider = is_provider
         self.closes_contact = closes_contact  # the file is the contact's answer
         self.process: list[float] = contacts.file_process.tolist()
@@ -63,27 +61,26 @@ class FileDesk:
         self.opened[contact] = opened
         self.deadline[contact] = self.calendar.after(opened, self._deadline_minutes,
                                                      self.spec.clock)
-        self.journeys.begin(contact, FILE_STEP, now)
+        self.journeys.begin(contact, Step.FILE, now)
         self.queue.add(contact, self.process[contact] + extra, self._processed)
 
     def _processed(self, contact: int) -> None:
         if self.asks_documents[contact] and contact not in self.requested:
             self.requested.add(contact)
-            self.journeys.begin(contact, DOCUMENTS_STEP, self.env.now)
-            self.env.schedule(Due(self._documents_in, contact), NORMAL,
-                              self.member_response[contact])
+            self.journeys.begin(contact, Step.DOCUMENTS, self.env.now)
+            self.env.after(self.member_response[contact], self._documents_in, contact)
             return
         self._close(contact)
 
-    def _documents_in(self, event: Any) -> None:
-        contact = event._value
-        self.journeys.end(contact, DOCUMENTS_STEP, self.env.now)
+    def _documents_in(self, event: Due) -> None:
+        contact = event.payload
+        self.journeys.end(contact, Step.DOCUMENTS, self.env.now)
         self.queue.add(contact, self.resume[contact], self._close)
 
     def _close(self, contact: int) -> None:
         now = self.env.now
         self.closed[contact] = now
-        self.journeys.end(contact, FILE_STEP, now)
+        self.journeys.end(contact, Step.FILE, now)
         if self.closes_contact[contact]:
             self.journeys.answered(contact, now, self.is_provider)
 

@@ -25,32 +25,34 @@ an advisor unless they come back.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from heapq import heappush
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
-from simpy.events import NORMAL
 
-from sim.engine.contacts import RESOLUTIONS, STEPS, Contacts
-from sim.engine.events import Due, Environment
-from sim.engine.records import ContactOutcome, Recorder
+from sim.engine.contacts import NEW, Contacts
+from sim.engine.events import Due, Environment, scheduler
+from sim.engine.records import Recorder
+from sim.vocabulary import Arrival, ContactOutcome, Resolution, Step, Work, resolution_code
 
-FIRST_CONTACT, CALLBACK, EXPERT, REGIONAL, FILE = (
-    RESOLUTIONS.index(r) for r in ("first-contact", "callback", "expert", "regional", "file"))
-STEP_NAMES = ["research", "expert", "regional", "callback", "file", "documents", "remediation",
-              "handoff", "self-service"]
-(RESEARCH_STEP, EXPERT_STEP, REGIONAL_STEP, CALLBACK_STEP, FILE_STEP, DOCUMENTS_STEP,
- REMEDIATION_STEP, HANDOFF_STEP, SELF_SERVICE_STEP) = range(len(STEP_NAMES))
-OPEN = int(ContactOutcome.OPEN)
-ANSWERED = int(ContactOutcome.ANSWERED)
-CALL_ARRIVAL, REQUEST_ARRIVAL, FILE_ARRIVAL, BACKLOG_ARRIVAL = range(4)
-"""How a contact arrives: a call, a callback request, a file, an item of the starting backlog."""
-WORK = ("calls", "callbacks", "research", "files", "remediation")
-"""Kinds of work a contact is routed for (see `sim.engine.teams.routes`)."""
+# integer codes of the hot path, read once (an enum member costs a lookup per use)
+_FIRST_CONTACT = resolution_code(Resolution.FIRST_CONTACT)
+_CALLBACK_CASE = resolution_code(Resolution.CALLBACK)
+_EXPERT_CASE = resolution_code(Resolution.EXPERT)
+_REGIONAL_CASE = resolution_code(Resolution.REGIONAL)
+_OPEN = int(ContactOutcome.OPEN)
+_ANSWERED = int(ContactOutcome.ANSWERED)
+_CALL = int(Arrival.CALL)
+_RESEARCH_STEP = int(Step.RESEARCH)
+_CALLBACK_STEP = int(Step.CALLBACK)
+
+Routes = dict[str, list[int]]
+"""For each kind of work (`sim.vocabulary.Work`), the team doing it for each contact."""
 
 
-# The ports the channel modules offer to journeys (structural types, to keep imports one-way).
+# The ports the channel modules offer to journeys (structural types, to keep imports one-way;
+# read-only properties, so a channel's own, narrower attribute types satisfy them).
 
 
 class CallbackPort(Protocol):
@@ -80,14 +82,22 @@ class CallPort(Protocol):
 class TeamPort(Protocol):
     """What journeys needs of a team: its queues (None when the team does not do that)."""
 
-    name: str
-    is_provider: bool
-    research_minutes: list[float] | None
-    line: CallPort | None
-    callbacks: CallbackPort | None
-    research: TaskPort | None
-    files: FilePort | None
-    remediation: TaskPort | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def is_provider(self) -> bool: ...
+    @property
+    def research_minutes(self) -> list[float] | None: ...
+    @property
+    def line(self) -> CallPort | None: ...
+    @property
+    def callbacks(self) -> CallbackPort | None: ...
+    @property
+    def research(self) -> TaskPort | None: ...
+    @property
+    def files(self) -> FilePort | None: ...
+    @property
+    def remediation(self) -> TaskPort | None: ...
 
 
 class QualityPort(Protocol):
@@ -97,15 +107,45 @@ class QualityPort(Protocol):
     def file_handoff(self, contact: int, now: float) -> None: ...
 
 
+@dataclass(frozen=True)
+class SelfService:
+    """Who self-service (AI) answers, and who comes back after `return_after` minutes."""
+
+    deflected: list[bool]
+    returns: list[bool]
+    return_after: list[float]
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The channels journeys hands work to, each of which calls journeys back when its step
+    is done: the teams (their lines and queues), the expert network, the regional offices, and
+    the provider's quality rules (None when the scenario has none)."""
+
+    teams: Sequence[TeamPort]
+    experts: EscalationPort | None = None
+    regional: EscalationPort | None = None
+    quality: QualityPort | None = None
+
+
+def _no_line(contact: int, attempt: int, now: float) -> None:
+    """The ring of a team that takes no live calls: routes never send a call there."""
+    raise AssertionError(f"contact {contact} called a team without a line")
+
+
 class Journeys:
     """The state of every contact of one replication, and the routing between steps.
 
-    The teams, the escalation channels and the provider's quality rules are attached after
-    construction; each calls back here when its step is done.
+    Built in two moves, because the channels and journeys call each other: the constructor
+    takes everything journeys needs that does not need journeys (the contacts, how each
+    arrives, the routes, the callback mode, the deadline rule, self-service); the channels are
+    then built with this object, and handed over once with `connect` before the run starts.
     """
 
-    def __init__(self, env: Environment, contacts: Contacts, resolution_of_case: list[int],
-                 arrival_kind: list[int], recorder: Recorder) -> None:
+    def __init__(self, env: Environment, contacts: Contacts, recorder: Recorder, *,
+                 resolution_of_case: list[int], arrival_kind: list[int], routes: Routes,
+                 callback_mode: bool, deadline: Callable[[int], float],
+                 self_service: SelfService | None = None) -> None:
         n = len(contacts)
         self.env = env
         self.contacts = contacts
@@ -113,7 +153,7 @@ class Journeys:
         self.arrival_kind = arrival_kind
         self.resolution: list[int] = np.asarray(resolution_of_case)[contacts.case_type].tolist()
         self.opens_file: list[bool] = contacts.opens_file.tolist()
-        self.outcome = [OPEN] * n
+        self.outcome = [_OPEN] * n
         self.answered_at = [math.nan] * n
         self.first_reached = [math.nan] * n  # the first conversation with an advisor
         self.owed_since = [math.nan] * n  # a callback (or regional answer) is owed since
@@ -123,22 +163,46 @@ class Journeys:
         self.attempts = [0] * n  # call attempts
         self._steps = recorder.steps
         self._open_steps: dict[tuple[int, int], int] = {}
-        # attached by the model
-        self.teams: list[TeamPort] = []
-        self.team_for: dict[str, list[int]] = {}  # kind of work -> team of each contact
-        self.first_team: list[int] = []  # the team that had (or will have) the first contact
+        self._schedule = scheduler(env)
+        self.callback_mode = callback_mode
+        self.clock_deadline = deadline  # contact -> when its callback is due
+        self.team_for = routes  # kind of work -> team of each contact (changed by reroute)
+        # the team that had (or will have) the first contact; a contact handed back later
+        # still counts as the provider's
+        self.first_team: list[int] = list(routes[Work.CALLBACKS if callback_mode
+                                                 else Work.CALLS])
+        self._call_team = routes[Work.CALLS]
+        self._callback_team = routes[Work.CALLBACKS]
+        self._research_team = routes[Work.RESEARCH]
+        self._file_team = routes[Work.FILES]
+        self._first_work = Work.CALLBACKS if callback_mode else Work.CALLS
+        service = self_service or SelfService([False] * n, [False] * n, [0.0] * n)
+        self.deflected, self.returns = service.deflected, service.returns
+        self.return_after = service.return_after
+        self.teams: Sequence[TeamPort] = ()
         self.experts: EscalationPort | None = None
         self.regional: EscalationPort | None = None
         self.quality: QualityPort | None = None
-        self.clock_deadline: Callable[[int], float] | None = None
-        self.callback_mode = False
-        self.deflected: list[bool] = [False] * n
-        self.returns: list[bool] = [False] * n
-        self.return_after: list[float] = [0.0] * n
 
-    def team(self, kind: str, contact: int) -> TeamPort:
+    def connect(self, channels: Channels) -> None:
+        """Hand over the channels built with this object (once, before `start`)."""
+        self.teams = channels.teams
+        self.experts, self.regional = channels.experts, channels.regional
+        self.quality = channels.quality
+
+    def team(self, kind: Work, contact: int) -> TeamPort:
         """The team doing that kind of work for that contact."""
         return self.teams[self.team_for[kind][contact]]
+
+    def _callbacks(self, contact: int) -> CallbackPort:
+        desk = self.teams[self._callback_team[contact]].callbacks
+        assert desk is not None, "routes send callbacks only to teams that make them"
+        return desk
+
+    def _files(self, contact: int) -> FilePort:
+        desk = self.teams[self._file_team[contact]].files
+        assert desk is not None, "routes send files only to teams that process them"
+        return desk
 
     def to_provider(self, contact: int, provider: int) -> None:
         """A live call overflowed to the provider: its contact work follows it there."""
@@ -147,108 +211,99 @@ class Journeys:
 
     def reroute(self, contact: int, team: int) -> None:
         """The contact's calls, callbacks and research go to `team` from now on."""
-        for kind in ("calls", "callbacks", "research"):
-            self.team_for[kind][contact] = team
-
-    def route(self, team_for: dict[str, list[int]]) -> None:
-        """Set each contact's team for each kind of work; the team of the first contact is
-        kept as it is now (a contact handed back later still counts as the provider's)."""
-        self.team_for = team_for
-        self.first_team = list(team_for["callbacks" if self.callback_mode else "calls"])
+        self._call_team[contact] = team
+        self._callback_team[contact] = team
+        self._research_team[contact] = team
 
     # -- arrivals ----------------------------------------------------------------------------
     def start(self) -> None:
         """Take up the starting backlog at once, and schedule the first new arrival; each
         arrival schedules the next (one event at a time)."""
-        backlog = int(np.count_nonzero(self.contacts.backlog_step >= 0))  # they come first
-        self._rings = [t.line.ring if t.line is not None else None for t in self.teams]
-        self._call_team = self.team_for["calls"]
+        backlog = int(np.count_nonzero(self.contacts.backlog_step != NEW))  # they come first
         self._last = len(self.arrived)
-        self._calendar, self._eid = self.env._queue, self.env._eid
+        self._rings = [t.line.ring if t.line is not None else _no_line for t in self.teams]
         if backlog:
-            self.env.at(0.0, Due(self._take_up_backlog, backlog))
+            self.env.at(0.0, self._take_up_backlog, backlog)
         # the common case gets the short path: every new contact a call to one line
         teams = set(self._call_team[backlog:])
-        if (not any(self.deflected) and len(teams) == 1
-                and self.arrival_kind[backlog:].count(CALL_ARRIVAL) == self._last - backlog):
-            self._ring = self._rings[teams.pop()]
+        line = self.teams[next(iter(teams))].line if len(teams) == 1 else None
+        if (line is not None and not any(self.deflected)
+                and self.arrival_kind[backlog:].count(_CALL) == self._last - backlog):
+            self._ring_one = line.ring
             self._next = self._call
         else:
             self._next = self._arrive
         if backlog < self._last:
-            self.env.at(self.arrived[backlog], Due(self._next, backlog))
+            self.env.at(self.arrived[backlog], self._next, backlog)
 
-    def _call(self, event: Any) -> None:
+    def _call(self, event: Due) -> None:
         """An arrival when every contact is a call to the same line (`_arrive`, shortened)."""
-        contact = event._value
+        contact = event.payload
         arrived = self.arrived
         nxt = contact + 1
-        if nxt < self._last:  # `env.at` without the call: arrivals are in time order
-            heappush(self._calendar, (arrived[nxt], NORMAL, next(self._eid), Due(self._call, nxt)))
-        self._ring(contact, 0, arrived[contact])  # type: ignore[misc]
+        if nxt < self._last:  # no check that the time has not passed: arrivals are in order
+            self._schedule(arrived[nxt], self._call, nxt)
+        self._ring_one(contact, 0, arrived[contact])
 
-    def _take_up_backlog(self, event: Any) -> None:
-        for contact in range(event._value):
+    def _take_up_backlog(self, event: Due) -> None:
+        for contact in range(event.payload):
             self._from_backlog(contact)
 
-    def _arrive(self, event: Any) -> None:
-        contact = event._value
+    def _arrive(self, event: Due) -> None:
+        contact = event.payload
         arrived = self.arrived
         now = arrived[contact]  # == env.now: arrivals are scheduled at their exact time
         nxt = contact + 1
         if nxt < self._last:
-            self.env.at(arrived[nxt], Due(self._arrive, nxt))
+            self.env.at(arrived[nxt], self._arrive, nxt)
         if self.deflected[contact]:
             self._self_service(contact, now)
-        elif self.arrival_kind[contact] == CALL_ARRIVAL:  # the common case, kept short
+        elif self.arrival_kind[contact] == _CALL:  # the common case, kept short
             self._rings[self._call_team[contact]](contact, 0, now)
         else:
             self._enter(contact, now)
 
     def _enter(self, contact: int, now: float) -> None:
         kind = self.arrival_kind[contact]
-        if kind == CALL_ARRIVAL:
-            self._rings[self._call_team[contact]](contact, 0, now)  # type: ignore[misc]
-        elif kind == REQUEST_ARRIVAL:
-            self.team("callbacks", contact).callbacks.intake(  # type: ignore[union-attr]
-                contact, now)
-        elif kind == FILE_ARRIVAL:
-            self.team("files", contact).files.open(contact, now)  # type: ignore[union-attr]
+        if kind == _CALL:
+            self._rings[self._call_team[contact]](contact, 0, now)
+        elif kind == Arrival.REQUEST:
+            self._callbacks(contact).intake(contact, now)
+        elif kind == Arrival.FILE:
+            self._files(contact).open(contact, now)
 
     def _self_service(self, contact: int, now: float) -> None:
         """Answered by self-service (AI); some members come back later all the same."""
-        self.begin(contact, SELF_SERVICE_STEP, now)
+        self.begin(contact, Step.SELF_SERVICE, now)
         if self.returns[contact]:
-            self.env.at(now + self.return_after[contact], Due(self._come_back, contact))
+            self.env.at(now + self.return_after[contact], self._come_back, contact)
         else:
-            self.end(contact, SELF_SERVICE_STEP, now)
+            self.end(contact, Step.SELF_SERVICE, now)
             self.close(contact, ContactOutcome.DEFLECTED)
 
-    def _come_back(self, event: Any) -> None:
-        contact = event._value
-        self.end(contact, SELF_SERVICE_STEP, self.env.now)
+    def _come_back(self, event: Due) -> None:
+        contact = event.payload
+        self.end(contact, Step.SELF_SERVICE, self.env.now)
         self._enter(contact, self.env.now)
 
     def _from_backlog(self, contact: int) -> None:
         """An item open when the run starts picks up at its step."""
         now = self.env.now
-        step = STEPS[int(self.contacts.backlog_step[contact])]
-        if step == "callback":
+        step = Step(int(self.contacts.backlog_step[contact]))
+        if step == Step.CALLBACK:
             self.owe_callback(contact, now)
             # in callback mode the member has not been called yet: this is the first call
-            self.team("callbacks", contact).callbacks.owe(  # type: ignore[union-attr]
-                contact, answer=not self.callback_mode)
-        elif step == "research":
+            self._callbacks(contact).owe(contact, answer=not self.callback_mode)
+        elif step == Step.RESEARCH:
             self.owe_callback(contact, now)
             self.start_research(contact, now)
-        elif step == "expert":
+        elif step == Step.EXPERT:
             self.owe_callback(contact, now)
             self.escalate(contact, now)
-        elif step == "regional":
+        elif step == Step.REGIONAL:
             self.hand_over(contact, now)
         else:  # a file opened before the run: its deadline counts from then
-            self.team("files", contact).files.open(  # type: ignore[union-attr]
-                contact, now, since=self.arrived[contact])
+            self._files(contact).open(contact, now, since=self.arrived[contact])
 
     # -- steps -------------------------------------------------------------------------------
     def begin(self, contact: int, step: int, at: float) -> None:
@@ -268,7 +323,7 @@ class Journeys:
         put right later, in-house)."""
         if by_provider and self.quality is not None and not self.quality.answered(contact, at):
             return
-        self.outcome[contact] = ANSWERED
+        self.outcome[contact] = _ANSWERED
         self.answered_at[contact] = at
 
     def close(self, contact: int, outcome: ContactOutcome) -> None:
@@ -279,7 +334,6 @@ class Journeys:
         """From now on a callback is owed, within the contact's deadline from its request."""
         if math.isnan(self.owed_since[contact]):
             self.owed_since[contact] = since
-            assert self.clock_deadline is not None
             self.deadline_at[contact] = self.clock_deadline(contact)
 
     def callback_reached(self, contact: int, at: float) -> None:
@@ -294,68 +348,67 @@ class Journeys:
         """The member talks to an advisor for the first time (`talk_ends`: when that talk
         ends). A first-contact case is answered then (if the provider can resolve it)."""
         self.first_reached[contact] = at
-        if self.resolution[contact] == FIRST_CONTACT and not (
+        if self.resolution[contact] == _FIRST_CONTACT and not (
                 by_provider and self.quality is not None and self.quality.hands_back(contact)):
             self.answered(contact, talk_ends, by_provider)
 
     def after_first_contact(self, contact: int) -> None:
         """The first conversation and its wrap-up are over: start what comes next."""
         now = self.env.now
-        provider_call = self.team("calls" if not self.callback_mode else "callbacks",
-                                  contact).is_provider
+        provider_call = self.team(self._first_work, contact).is_provider
+        quality = self.quality
         if self.opens_file[contact]:
-            files = self.team("files", contact)
+            files = self.team(Work.FILES, contact)
             if provider_call and not files.is_provider:
-                self.quality.file_handoff(contact, now)  # type: ignore[union-attr]
+                assert quality is not None, "a provider's call comes with its quality rules"
+                quality.file_handoff(contact, now)
             elif files.files is not None:
                 files.files.open(contact, now)
-        if provider_call and self.quality is not None and self.quality.hands_back(contact):
-            self.quality.hand_back(contact, now)
+        if provider_call and quality is not None and quality.hands_back(contact):
+            quality.hand_back(contact, now)
             return
         resolution = self.resolution[contact]
-        if resolution in (CALLBACK, EXPERT) and not self.callback_mode:
+        if resolution in (_CALLBACK_CASE, _EXPERT_CASE) and not self.callback_mode:
             self.owe_callback(contact, now)  # "we will call you back"
-        if resolution == CALLBACK:
+        if resolution == _CALLBACK_CASE:
             self.start_research(contact, now)
-        elif resolution == EXPERT:
+        elif resolution == _EXPERT_CASE:
             self.escalate(contact, now)
-        elif resolution == REGIONAL:
+        elif resolution == _REGIONAL_CASE:
             self.hand_over(contact, now)
 
     def start_research(self, contact: int, now: float) -> None:
         """An advisor will research the answer, then call the member back."""
-        team = self.team("research", contact)
+        team = self.teams[self._research_team[contact]]
         assert team.research is not None and team.research_minutes is not None
-        self.begin(contact, RESEARCH_STEP, now)
+        self.begin(contact, _RESEARCH_STEP, now)
         team.research.add(contact, team.research_minutes[contact], self._researched)
 
     def _researched(self, contact: int) -> None:
-        self.end(contact, RESEARCH_STEP, self.env.now)
-        self.team("callbacks", contact).callbacks.owe(  # type: ignore[union-attr]
-            contact, answer=True)
+        self.end(contact, _RESEARCH_STEP, self.env.now)
+        self._callbacks(contact).owe(contact, answer=True)
 
     def escalate(self, contact: int, now: float) -> None:
         """Send the contact to the expert network."""
         assert self.experts is not None
-        self.begin(contact, EXPERT_STEP, now)
+        self.begin(contact, Step.EXPERT, now)
         self.experts.send(contact)
 
     def expert_answered(self, contact: int, now: float) -> None:
         """The expert's answer is in: an advisor calls the member back with it."""
-        self.end(contact, EXPERT_STEP, now)
-        self.team("callbacks", contact).callbacks.owe(  # type: ignore[union-attr]
-            contact, answer=True)
+        self.end(contact, Step.EXPERT, now)
+        self._callbacks(contact).owe(contact, answer=True)
 
     def hand_over(self, contact: int, now: float) -> None:
         """A regional office takes the contact over; it owes the member an answer."""
         assert self.regional is not None
-        self.begin(contact, REGIONAL_STEP, now)
+        self.begin(contact, Step.REGIONAL, now)
         self.owe_callback(contact, now)
         self.regional.send(contact)
 
     def regional_answered(self, contact: int, now: float) -> None:
         """The regional office reached the member with the answer."""
-        self.end(contact, REGIONAL_STEP, now)
+        self.end(contact, Step.REGIONAL, now)
         self.callback_reached(contact, now)
         self.answered(contact, now)
 
@@ -364,4 +417,4 @@ class Journeys:
         self._open_steps.clear()
 
 
-__all__ = ["STEPS", "STEP_NAMES", "Journeys"]
+__all__ = ["Channels", "Journeys", "Routes", "SelfService"]

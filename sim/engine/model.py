@@ -15,27 +15,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.engine.advisors import TASK_KINDS, AdvisorPool
+from sim.engine.advisors import AdvisorPool
 from sim.engine.arrivals import DemandProfile, arrival_times, contact_sources
 from sim.engine.calendar import Calendar
-from sim.engine.contacts import RESOLUTIONS, Contacts, draw_contacts
+from sim.engine.contacts import NEW, Contacts, draw_contacts
 from sim.engine.escalation import ExpertNetwork, RegionalOffices
 from sim.engine.events import Environment
 from sim.engine.files import FileDesk
-from sim.engine.journeys import (
-    BACKLOG_ARRIVAL,
-    CALL_ARRIVAL,
-    FILE_ARRIVAL,
-    REQUEST_ARRIVAL,
-    STEP_NAMES,
-    Journeys,
-)
+from sim.engine.journeys import Channels, Journeys, SelfService
 from sim.engine.provider import ProviderQuality
-from sim.engine.records import ADVISOR_TIME_KINDS, CONTACT_OUTCOMES, Recorder, Tables, categorical
+from sim.engine.records import Recorder, categorical
 from sim.engine.roster import Roster, build_roster
 from sim.engine.streams import Streams
 from sim.engine.teams import Team, build_teams, routes, team_names
-from sim.scenario import Resolution, Scenario
+from sim.scenario import Scenario
+from sim.tables import Tables
+from sim.vocabulary import (
+    ADVISOR_TIME_KINDS,
+    CONTACT_OUTCOMES,
+    RESOLUTIONS,
+    AdvisorTime,
+    Arrival,
+    CallOutcome,
+    Work,
+    resolution_code,
+)
 
 
 @dataclass
@@ -46,6 +50,19 @@ class Members:
     calendar: Calendar
     contacts: Contacts
     roster: Roster
+
+
+@dataclass
+class Replication:
+    """One replication wired and ready to run: the environment and what takes part in it."""
+
+    members: Members
+    env: Environment
+    recorder: Recorder
+    pool: AdvisorPool
+    journeys: Journeys
+    teams: list[Team]
+    quality: ProviderQuality | None
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Tables:
@@ -64,59 +81,77 @@ def draw(scenario: Scenario, seed: int, replication: int) -> Members:
 
 def simulate(members: Members) -> Tables:
     """Wire, simulate and collect: what happens to the members drawn."""
+    replication = wire(members)
+    run(replication)
+    return collect(replication)
+
+
+def wire(members: Members) -> Replication:
+    """Wire phase: the advisor pool, member journeys, then the channels journeys hands work
+    to (built with journeys, because each calls it back), connected once."""
     scenario, calendar, contacts, roster = (members.scenario, members.calendar,
                                             members.contacts, members.roster)
     env = Environment()
     recorder = Recorder()
     names = team_names(scenario)
     pool = AdvisorPool(env, roster, calendar, recorder, names)
-    journeys = Journeys(env, contacts, [RESOLUTIONS.index(c.resolution.value)
-                                        for c in scenario.case_types],
-                        _arrival_kinds(scenario, contacts), recorder)
-    journeys.callback_mode = scenario.channel.mode == "callback"
+    callback_mode = scenario.channel.mode == "callback"
     clock = scenario.callbacks.clock
-    arrived, allowed = journeys.arrived, contacts.deadline
-    journeys.clock_deadline = lambda c: calendar.after(arrived[c], float(allowed[c]), clock)
-    journeys.route(routes(scenario, contacts, names))
+    arrived, allowed = contacts.arrived.tolist(), contacts.deadline
+    journeys = Journeys(
+        env, contacts, recorder,
+        resolution_of_case=[resolution_code(c.resolution) for c in scenario.case_types],
+        arrival_kind=_arrival_kinds(scenario, contacts),
+        routes=routes(scenario, contacts, names),
+        callback_mode=callback_mode,
+        deadline=lambda c: calendar.after(arrived[c], float(allowed[c]), clock),
+        self_service=_self_service(scenario, contacts))
     teams = build_teams(env, scenario, calendar, contacts, pool, journeys, recorder)
-    journeys.teams = teams  # type: ignore[assignment]  # a Team is a TeamPort
     quality = None
     if scenario.outsourcing is not None:
-        inhouse = routes(scenario, contacts, names, with_provider=False)["callbacks"]
-        quality = ProviderQuality(env, scenario.outsourcing, scenario.horizon.start, contacts,
-                                  journeys, inhouse)
-        journeys.quality = quality
-    _self_service(scenario, contacts, journeys)
+        inhouse = routes(scenario, contacts, names, with_provider=False)[Work.CALLBACKS]
+        quality = ProviderQuality(env, scenario, contacts, journeys, inhouse)
     escalation = scenario.escalation
-    if escalation.experts is not None:
-        journeys.experts = ExpertNetwork(env, escalation.experts,
-                                         contacts.expert_response.tolist(), calendar, journeys)
-    if escalation.regional is not None:
-        journeys.regional = RegionalOffices(env, escalation.regional,
-                                            contacts.regional_response.tolist(), calendar,
-                                            journeys)
+    experts = (ExpertNetwork(env, escalation.experts, contacts.expert_response.tolist(),
+                             calendar, journeys)
+               if escalation.experts is not None else None)
+    regional = (RegionalOffices(env, escalation.regional, contacts.regional_response.tolist(),
+                                calendar, journeys)
+                if escalation.regional is not None else None)
+    journeys.connect(Channels(teams, experts, regional, quality))
+    return Replication(members, env, recorder, pool, journeys, teams, quality)
 
+
+def run(replication: Replication) -> None:
+    """Simulate phase: start the rosters, the callback openings and the arrivals, run to the
+    horizon's end, and settle what is still under way."""
+    pool, journeys, teams = replication.pool, replication.journeys, replication.teams
     pool.start()
     for team in teams:
         if team.callbacks is not None:
             team.callbacks.start()
     journeys.start()
     with _without_cycle_collection():
-        env.run(until=calendar.end_time)
+        replication.env.run(until=replication.members.calendar.end_time)
     for team in teams:
         if team.line is not None:
             team.line.finish()
     pool.finish()
     journeys.finish()
 
+
+def collect(replication: Replication) -> Tables:
+    """Collect phase: the record tables."""
+    members, recorder, teams = replication.members, replication.recorder, replication.teams
     calls = recorder.calls_table()
-    answered = calls[calls["outcome"] == "answered"]
+    answered = calls[calls["outcome"] == CallOutcome.ANSWERED.label]
     return Tables(
-        contacts=_contacts_table(scenario, contacts, journeys, quality),
+        contacts=_contacts_table(members.scenario, members.contacts, replication.journeys,
+                                 replication.quality),
         calls=calls,
-        tasks=recorder.tasks_table(TASK_KINDS, answered, _call_minutes(answered, teams, pool)),
-        advisor_time=_advisor_time(roster, recorder),
-        steps=recorder.steps_table(STEP_NAMES),
+        tasks=recorder.tasks_table(answered, _call_minutes(answered, teams, replication.pool)),
+        advisor_time=_advisor_time(members.roster, recorder),
+        steps=recorder.steps_table(),
         files=pd.concat([t.files.table() for t in teams if t.files is not None]
                         or [FileDesk.empty_table()], ignore_index=True),
     )
@@ -136,19 +171,17 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _self_service(scenario: Scenario, contacts: Contacts, journeys: Journeys) -> None:
+def _self_service(scenario: Scenario, contacts: Contacts) -> SelfService | None:
     """Which members self-service (AI) answers, and who comes back."""
     ai = scenario.ai
     if ai is None or ai.deflect_share == 0:
-        return
-    simple = ai.deflect_case_types or tuple(c.name for c in scenario.case_types
-                                            if c.resolution == Resolution.FIRST_CONTACT)
+        return None
     eligible = np.isin(np.array([c.name for c in scenario.case_types],
-                                dtype=object)[contacts.case_type], list(simple))
-    deflected = eligible & (contacts.deflect_u < ai.deflect_share) & (contacts.backlog_step < 0)
-    journeys.deflected = deflected.tolist()
-    journeys.returns = (contacts.return_u < ai.deflect_return_probability).tolist()
-    journeys.return_after = contacts.return_after.tolist()
+                                dtype=object)[contacts.case_type], list(scenario.deflectable()))
+    deflected = eligible & (contacts.deflect_u < ai.deflect_share) & (contacts.backlog_step == NEW)
+    return SelfService(deflected.tolist(),
+                       (contacts.return_u < ai.deflect_return_probability).tolist(),
+                       contacts.return_after.tolist())
 
 
 def _call_minutes(answered: pd.DataFrame, teams: list[Team], pool: AdvisorPool) -> np.ndarray:
@@ -166,10 +199,10 @@ def _call_minutes(answered: pd.DataFrame, teams: list[Team], pool: AdvisorPool) 
 
 def _arrival_kinds(scenario: Scenario, contacts: Contacts) -> list[int]:
     files_source = len(scenario.sources)  # the extra source of files arriving directly
-    kinds = np.full(len(contacts), REQUEST_ARRIVAL if scenario.channel.mode == "callback"
-                    else CALL_ARRIVAL)
-    kinds[contacts.source == files_source] = FILE_ARRIVAL
-    kinds[contacts.backlog_step >= 0] = BACKLOG_ARRIVAL
+    kinds = np.full(len(contacts), int(Arrival.REQUEST if scenario.channel.mode == "callback"
+                                       else Arrival.CALL))
+    kinds[contacts.source == files_source] = Arrival.FILE
+    kinds[contacts.backlog_step != NEW] = Arrival.BACKLOG
     return list(kinds.tolist())
 
 
@@ -181,10 +214,10 @@ def _contacts_table(scenario: Scenario, contacts: Contacts, journeys: Journeys,
         "contact": np.arange(n, dtype=np.int64),
         "source": categorical(contacts.source, [s.name for s in contact_sources(scenario)]),
         "case_type": categorical(contacts.case_type, names),
-        "resolution": categorical(np.array([RESOLUTIONS.index(c.resolution.value)
+        "resolution": categorical(np.array([resolution_code(c.resolution)
                                             for c in scenario.case_types])[contacts.case_type],
                                   RESOLUTIONS),
-        "backlog": contacts.backlog_step >= 0,
+        "backlog": contacts.backlog_step != NEW,
     })
     for label, codes in contacts.labels.items():
         frame[label] = categorical(codes, list(scenario.labels[label]))
@@ -215,13 +248,12 @@ def _times(by_contact: dict[int, float], n: int) -> np.ndarray:
 
 def _advisor_time(roster: Roster, recorder: Recorder) -> pd.DataFrame:
     rows: list[tuple[int, float, float, int]] = []
-    kind = {name: i for i, name in enumerate(ADVISOR_TIME_KINDS)}
-    rows.extend((a, s, e, kind["scheduled"]) for a, s, e in roster.scheduled)
-    rows.extend((a, s, e, kind["absent"]) for a, s, e in roster.absent)
-    rows.extend((a, s, e, kind["meeting"]) for a, s, e, _ in roster.meetings)
+    rows.extend((a, s, e, AdvisorTime.SCHEDULED) for a, s, e in roster.scheduled)
+    rows.extend((a, s, e, AdvisorTime.ABSENT) for a, s, e in roster.absent)
+    rows.extend((a, s, e, AdvisorTime.MEETING) for a, s, e, _ in roster.meetings)
     for advisor, intervals in enumerate(roster.available):
-        rows.extend((advisor, s, e, kind["available"]) for s, e, _ in intervals)
-    rows.extend((a, s, e, kind["overtime" if over else "late"])
+        rows.extend((advisor, s, e, AdvisorTime.AVAILABLE) for s, e, _ in intervals)
+    rows.extend((a, s, e, AdvisorTime.OVERTIME if over else AdvisorTime.LATE)
                 for a, s, e, over in recorder.extensions)
     data = np.array(rows, dtype=float).reshape(-1, 4)
     who = data[:, 0].astype(np.int32)

@@ -15,29 +15,29 @@ nominal talk factor and defect rate.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from typing import Any
 
 import numpy as np
 
-from sim.engine.calendar import DAY
 from sim.engine.contacts import Contacts
 from sim.engine.events import Due, Environment
-from sim.engine.journeys import HANDOFF_STEP, REMEDIATION_STEP, Journeys
-from sim.scenario import minutes
-from sim.scenario.options import Outsourcing
+from sim.engine.journeys import Journeys
+from sim.scenario import Scenario, minutes
+from sim.vocabulary import DAY, Step, Work
 
 SCALED = ("talk", "wrap_up", "research", "callback_talk", "prepare", "no_answer",
           "file_process", "file_resume")
 """Durations of advisor work that a different team does at its own speed."""
 
 
-def ramp(spec: Outsourcing, start: date, arrived: np.ndarray, nominal: float,
+def ramp(scenario: Scenario, arrived: np.ndarray, nominal: float,
          initial: float | None) -> np.ndarray:
-    """A value per contact, going linearly from `initial` to `nominal` over the ramp-up."""
+    """A value per contact, going linearly from `initial` to `nominal` over the provider's
+    ramp-up (from its start)."""
+    spec = scenario.outsourcing
+    assert spec is not None
     if initial is None or spec.ramp_up.total_seconds() <= 0:
         return np.full(len(arrived), nominal)
-    begin = ((spec.start or start) - start).days * DAY
+    begin = (scenario.provider_start() - scenario.horizon.start).days * DAY
     progress = np.clip((arrived - begin) / minutes(spec.ramp_up), 0.0, 1.0)
     return initial + (nominal - initial) * progress
 
@@ -57,11 +57,12 @@ def scaled(contacts: Contacts, factor: np.ndarray | float) -> Contacts:
 class ProviderQuality:
     """Wrong answers put right in-house, and contacts handed back, for one replication."""
 
-    def __init__(self, env: Environment, spec: Outsourcing, start: date, contacts: Contacts,
+    def __init__(self, env: Environment, scenario: Scenario, contacts: Contacts,
                  journeys: Journeys, inhouse_callbacks: list[int]) -> None:
         self.env, self.journeys = env, journeys
-        arrived = contacts.arrived
-        rate = ramp(spec, start, arrived, spec.defect_rate, spec.initial_defect_rate)
+        spec = scenario.outsourcing
+        assert spec is not None
+        rate = ramp(scenario, contacts.arrived, spec.defect_rate, spec.initial_defect_rate)
         self.defective: list[bool] = (contacts.defect_u < rate).tolist()
         self.unresolved: list[bool] = (contacts.resolve_u >= spec.first_contact_resolution
                                        ).tolist()
@@ -81,20 +82,20 @@ class ProviderQuality:
         if not self.defective[contact] or contact in self.wrong:
             return True
         self.wrong[contact] = at
-        self.journeys.begin(contact, REMEDIATION_STEP, at)
-        self.env.at(at + self.detect_after[contact], Due(self._detected, contact))
+        self.journeys.begin(contact, Step.REMEDIATION, at)
+        self.env.at(at + self.detect_after[contact], self._detected, contact)
         return False
 
-    def _detected(self, event: Any) -> None:
-        contact = event._value
-        remediation = self.journeys.team("remediation", contact).remediation
+    def _detected(self, event: Due) -> None:
+        contact = event.payload
+        remediation = self.journeys.team(Work.REMEDIATION, contact).remediation
         assert remediation is not None
         remediation.add(contact, self.remediation[contact], self._put_right)
 
     def _put_right(self, contact: int) -> None:
         now = self.env.now
         self.remediated[contact] = now
-        self.journeys.end(contact, REMEDIATION_STEP, now)
+        self.journeys.end(contact, Step.REMEDIATION, now)
         self.journeys.answered(contact, now)
 
     # -- hand-offs ---------------------------------------------------------------------------
@@ -108,14 +109,14 @@ class ProviderQuality:
         self._hand_over(contact, now)
         if not journeys.callback_mode:
             journeys.owe_callback(contact, now)
-        self.env.at(now + self.handoff[contact], Due(self._taken_back, contact))
+        self.env.at(now + self.handoff[contact], self._taken_back, contact)
 
-    def _taken_back(self, event: Any) -> None:
-        contact = event._value
+    def _taken_back(self, event: Due) -> None:
+        contact = event.payload
         journeys = self.journeys
-        journeys.end(contact, HANDOFF_STEP, self.env.now)
+        journeys.end(contact, Step.HANDOFF, self.env.now)
         journeys.reroute(contact, self.inhouse_callbacks[contact])
-        callbacks = journeys.team("callbacks", contact).callbacks
+        callbacks = journeys.team(Work.CALLBACKS, contact).callbacks
         assert callbacks is not None
         callbacks.owe(contact, answer=True, talk=self.handoff_work[contact])
 
@@ -123,20 +124,20 @@ class ProviderQuality:
         """An outsourced call led to a file kept in-house: it arrives after the hand-off
         delay and costs the in-house team `handoff_work` more."""
         self._hand_over(contact, now)
-        self.env.at(now + self.handoff[contact], Due(self._file_in, contact))
+        self.env.at(now + self.handoff[contact], self._file_in, contact)
 
     def _hand_over(self, contact: int, now: float) -> None:
         """Count the hand-over and its in-house work; one hand-off step per contact."""
         if contact not in self.handed_back:
             self.handed_back[contact] = now
-            self.journeys.begin(contact, HANDOFF_STEP, now)
+            self.journeys.begin(contact, Step.HANDOFF, now)
         self.handoff_minutes[contact] = (self.handoff_minutes.get(contact, 0.0)
                                          + self.handoff_work[contact])
 
-    def _file_in(self, event: Any) -> None:
-        contact = event._value
+    def _file_in(self, event: Due) -> None:
+        contact = event.payload
         now = self.env.now
-        self.journeys.end(contact, HANDOFF_STEP, now)
-        files = self.journeys.team("files", contact).files
+        self.journeys.end(contact, Step.HANDOFF, now)
+        files = self.journeys.team(Work.FILES, contact).files
         assert files is not None
         files.open(contact, now, extra=self.handoff_work[contact])

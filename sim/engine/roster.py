@@ -19,17 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.engine.calendar import DAY, Calendar
+from sim.engine.calendar import Calendar
 from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
 from sim.scenario.units import WEEKDAYS
+from sim.vocabulary import DAY, INHOUSE, PROVIDER, RESERVED
 
 SHIFT_END, MEETING = 0, 1
 """How an availability interval ends."""
-
-
-INHOUSE, RESERVED, PROVIDER = "in-house", "callbacks", "provider"
-"""Team names that are not groups."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +117,7 @@ def shift_specs(scenario: Scenario) -> list[ShiftSpec]:
                          INHOUSE, s.lunch) for s in staff.shifts]
     provider = scenario.outsourcing
     if provider is not None:
-        start, end = provider.hours or cal.open_hours
+        start, end = scenario.provider_hours()
         out.append(ShiftSpec(provider.advisors, start, end,
                              frozenset(provider.days) if provider.days else None, PROVIDER))
     return out
@@ -152,10 +149,9 @@ def _meeting_times(
 ) -> list[tuple[int, float, float, str]]:
     """Meetings spread evenly over the horizon, teams staggered, moved to the next open day."""
     out: list[tuple[int, float, float, str]] = []
-    opens = scenario.calendar.open_hours[0]
     for meeting in scenario.staff.meetings:
         spacing = 365.25 / meeting.per_year
-        at = opens if meeting.at is None else meeting.at
+        at = scenario.meeting_at(meeting)
         length = minutes(meeting.duration)
         for team in range(meeting.teams):
             members = [a for a in range(advisors) if a % meeting.teams == team]

@@ -17,26 +17,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.advisors import (
-    REMEDIATION,
-    RESEARCH,
-    WORK_KINDS,
-    AdvisorPool,
-    TaskQueue,
-    WorkSource,
-)
+from sim.engine.advisors import AdvisorPool, TaskQueue, WorkSource
 from sim.engine.calendar import Calendar
 from sim.engine.callbacks import CallbackDesk
 from sim.engine.calls import InboundLine, Overflow
-from sim.engine.contacts import STEPS, Contacts, file_case_type
+from sim.engine.contacts import Contacts, file_case_type
 from sim.engine.events import Environment
 from sim.engine.files import FileDesk
-from sim.engine.journeys import FIRST_CONTACT, WORK, Journeys
+from sim.engine.journeys import Journeys, Routes
 from sim.engine.provider import ramp, scaled
 from sim.engine.records import Recorder
-from sim.engine.roster import INHOUSE, PROVIDER, RESERVED
-from sim.scenario import Resolution, Scenario, minutes
-from sim.scenario.schema import FILES_SOURCE
+from sim.scenario import Scenario, minutes
+from sim.vocabulary import (
+    FILES_SOURCE,
+    INHOUSE,
+    PROVIDER,
+    RESERVED,
+    WORK_KINDS,
+    Resolution,
+    Step,
+    Task,
+    Work,
+    resolution_code,
+)
 
 
 @dataclass
@@ -46,19 +49,13 @@ class Team:
     index: int
     name: str
     is_provider: bool
-    does: frozenset[str]
+    does: frozenset[Work]
     research_minutes: list[float] | None = None  # at this team's speed
     line: InboundLine | None = None
     callbacks: CallbackDesk | None = None
     research: TaskQueue | None = None
     files: FileDesk | None = None
     remediation: TaskQueue | None = None
-
-
-def priorities(scenario: Scenario) -> list[str]:
-    """`staff.priorities`, then the kinds of work it does not list, in the default order."""
-    given = list(scenario.staff.priorities)
-    return given + [kind for kind in WORK_KINDS if kind not in given]
 
 
 def team_names(scenario: Scenario) -> list[str]:
@@ -71,17 +68,17 @@ def team_names(scenario: Scenario) -> list[str]:
     return names
 
 
-def _does(scenario: Scenario, name: str) -> frozenset[str]:
+def _does(scenario: Scenario, name: str) -> frozenset[Work]:
     if name == PROVIDER:
-        return frozenset(WORK) - {"remediation"}
+        return frozenset(WORK_KINDS) - {Work.REMEDIATION}
     if name == RESERVED:
-        return frozenset(WORK) - {"calls"}
+        return frozenset(WORK_KINDS) - {Work.CALLS}
     groups = {g.name: g for g in scenario.staff.groups}
-    return frozenset(groups[name].work) if name in groups else frozenset(WORK)
+    return frozenset(groups[name].work) if name in groups else frozenset(WORK_KINDS)
 
 
 def routes(scenario: Scenario, contacts: Contacts, names: list[str],
-           with_provider: bool = True) -> dict[str, list[int]]:
+           with_provider: bool = True) -> Routes:
     """For each kind of work, the team doing it for each contact (`with_provider=False`: the
     in-house team it would go to without the provider)."""
     n = len(contacts)
@@ -89,9 +86,9 @@ def routes(scenario: Scenario, contacts: Contacts, names: list[str],
     cases = [c.name for c in scenario.case_types]
     source_name = np.array(sources, dtype=object)[contacts.source]
     case_name = np.array(cases, dtype=object)[contacts.case_type]
-    out = {kind: np.zeros(n, dtype=np.int64) for kind in WORK}
+    out = {kind: np.zeros(n, dtype=np.int64) for kind in WORK_KINDS}
     groups = scenario.staff.groups
-    for kind in WORK:
+    for kind in WORK_KINDS:
         if not groups:
             continue
         chosen = np.full(n, -1)
@@ -113,7 +110,7 @@ def routes(scenario: Scenario, contacts: Contacts, names: list[str],
         taken = (np.isin(case_name, list(takes.case_types)) if takes.case_types
                  else np.ones(n, dtype=bool))
         share = (contacts.provider_u < takes.share) & (contacts.backlog_step < 0)
-        for kind in ("calls", "callbacks", "research"):
+        for kind in (Work.CALLS, Work.CALLBACKS, Work.RESEARCH):
             out[kind] = np.where(taken & share, p, out[kind])
         if scenario.files is not None:
             is_file = np.array([c.resolution == Resolution.FILE for c in scenario.case_types])
@@ -123,7 +120,7 @@ def routes(scenario: Scenario, contacts: Contacts, names: list[str],
             file_taken = (np.isin(np.array(cases, dtype=object)[own_case],
                                   list(takes.case_types)) if takes.case_types
                           else np.ones(n, dtype=bool))
-            out["files"] = np.where(file_taken & share, p, out["files"])
+            out[Work.FILES] = np.where(file_taken & share, p, out[Work.FILES])
     return {kind: values.tolist() for kind, values in out.items()}
 
 
@@ -138,28 +135,29 @@ def build_teams(env: Environment, scenario: Scenario, calendar: Calendar, contac
     inhouse = _inhouse_contacts(scenario, contacts)
     provider_contacts = _provider_contacts(scenario, contacts)
     resolution = np.asarray(journeys.resolution, dtype=np.int64)
-    local_follow_up = ((resolution != FIRST_CONTACT) | contacts.opens_file).tolist()
+    local_follow_up = ((resolution != resolution_code(Resolution.FIRST_CONTACT))
+                       | contacts.opens_file).tolist()
     closes = _file_answers(scenario, contacts) if scenario.files is not None else []
     for team in teams:
         if team.index == reserved:
             continue  # works from the in-house queues
         own = provider_contacts if team.is_provider else inhouse
         served_by = [team.index] + ([reserved] if reserved is not None else [])
-        if "calls" in team.does:
+        if Work.CALLS in team.does:
             follow_up = [True] * len(contacts) if team.is_provider else local_follow_up
             team.line = InboundLine(env, own, calendar, pool, journeys, recorder, team.index,
                                     follow_up)
-        if "callbacks" in team.does:
+        if Work.CALLBACKS in team.does:
             team.callbacks = CallbackDesk(env, scenario.callbacks, own, calendar, pool,
                                           journeys, served_by, team.is_provider)
-        if "research" in team.does:
-            team.research = TaskQueue(pool, RESEARCH, served_by)
+        if Work.RESEARCH in team.does:
+            team.research = TaskQueue(pool, Task.RESEARCH, served_by)
             team.research_minutes = own.research.tolist()
-        if "files" in team.does and scenario.files is not None:
+        if Work.FILES in team.does and scenario.files is not None:
             team.files = FileDesk(env, scenario.files, own, calendar, pool, journeys, closes,
                                   served_by, team.is_provider)
-        if "remediation" in team.does:
-            team.remediation = TaskQueue(pool, REMEDIATION, served_by)
+        if Work.REMEDIATION in team.does:
+            team.remediation = TaskQueue(pool, Task.REMEDIATION, served_by)
     _link_lines(scenario, teams)
     _register(scenario, teams, pool, reserved)
     return teams
@@ -177,7 +175,7 @@ def _provider_contacts(scenario: Scenario, contacts: Contacts) -> Contacts:
     provider = scenario.outsourcing
     if provider is None:
         return contacts
-    factor = ramp(provider, scenario.horizon.start, contacts.arrived, provider.talk_factor,
+    factor = ramp(scenario, contacts.arrived, provider.talk_factor,
                   provider.initial_talk_factor)
     return scaled(contacts, factor)
 
@@ -187,7 +185,7 @@ def _file_answers(scenario: Scenario, contacts: Contacts) -> list[bool]:
     directly, files of the starting backlog."""
     is_file_case = np.array([c.resolution == Resolution.FILE for c in scenario.case_types])
     closes = (is_file_case[contacts.case_type] | (contacts.source == len(scenario.sources))
-              | (contacts.backlog_step == STEPS.index("file")))
+              | (contacts.backlog_step == Step.FILE))
     return list(closes.tolist())
 
 
@@ -221,17 +219,17 @@ def _register(scenario: Scenario, teams: list[Team], pool: AdvisorPool,
     for team in teams:
         if team.line is not None and team.line.overflow_team is not None:
             overflow_into.setdefault(team.line.overflow_team, []).append(team.line)
-    queues = {"calls": "line", "callbacks": "callbacks", "research": "research",
-              "files": "files", "remediation": "remediation"}
+    queues = {Work.CALLS: "line", Work.CALLBACKS: "callbacks", Work.RESEARCH: "research",
+              Work.FILES: "files", Work.REMEDIATION: "remediation"}
     for team in teams:
         owner = teams[0] if team.index == reserved else team
-        for kind in priorities(scenario):
-            if team.index == reserved and kind == "calls":
+        for kind in scenario.staff.priority_order():
+            if team.index == reserved and kind == Work.CALLS:
                 continue
             source = getattr(owner, queues[kind])
             queue: WorkSource | None = source.queue if isinstance(source, FileDesk) else source
             if queue is not None:
-                pool.add_work(team.index, queue, live_calls=kind == "calls")
-            if kind == "calls":
+                pool.add_work(team.index, queue, live_calls=kind == Work.CALLS)
+            if kind == Work.CALLS:
                 for line in overflow_into.get(team.index, []):
                     pool.add_work(team.index, Overflow(line))

@@ -13,12 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.engine.calendar import DAY
-from sim.engine.records import Tables
-from sim.engine.roster import PROVIDER
 from sim.glossary import KPIS
 from sim.measures.money import costs, measured_days, per_on_time_answer
 from sim.scenario import Scenario, Target, minutes
+from sim.tables import Tables
+from sim.vocabulary import DAY, PROVIDER
 
 LINES_KINDS = ("available", "overtime", "late")
 """Advisor time on the lines: the denominator of occupancy."""

@@ -18,9 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.engine.calendar import DAY
-from sim.engine.roster import PROVIDER
 from sim.scenario import Scenario
+from sim.vocabulary import DAY, PROVIDER
 
 
 def measured_days(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Scenario files, format v1: the schema, the loader and the error report.
 
-This package imports nothing else of `sim` except the KPI glossary (pure data): everything else
-reads scenarios, scenarios read nothing.
+This package imports nothing else of `sim` except the KPI glossary and the vocabulary (pure
+data): everything else reads scenarios, scenarios read nothing. `Resolution` (a word of
+`sim.vocabulary`) is re-exported here, as the case types' resolution.
 """
 
 from sim.scenario.issues import Issue, ScenarioError, validate
@@ -13,8 +14,8 @@ from sim.scenario.loading import (
     with_overrides,
 )
 from sim.scenario.schema import Scenario, Target
-from sim.scenario.sections import Resolution
 from sim.scenario.units import minutes
+from sim.vocabulary import Resolution
 
 __all__ = [
     "Issue",

@@ -78,8 +78,14 @@ class Files(Section):
     deadline: Duration = timedelta(days=30)
     clock: Clock = "calendar"
 
+    @property
+    def resume_time(self) -> Distribution:
+        """Advisor time to finish a file once documents are in: `resume`, else `process`."""
+        return self.resume or self.process
+
 
 BacklogStep = Literal["callback", "research", "expert", "regional", "file"]
+"""The labels of `sim.vocabulary.BACKLOG_STEPS` (`tests/test_layers.py` checks they agree)."""
 
 
 class BacklogItem(Section):

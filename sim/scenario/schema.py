@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_serializer, field_validator, model_validator
 
 from sim.glossary import KPIS
-from sim.scenario.journeys import Backlog, Callbacks, Escalation, Files
+from sim.scenario.journeys import Backlog, BacklogItem, Callbacks, Escalation, Files
 from sim.scenario.options import Ai, Outsourcing
 from sim.scenario.sections import (
     Calendar,
@@ -17,7 +18,7 @@ from sim.scenario.sections import (
     Channel,
     Demand,
     Horizon,
-    Resolution,
+    Meeting,
     Run,
     Section,
     Source,
@@ -25,6 +26,7 @@ from sim.scenario.sections import (
     check_shares,
 )
 from sim.scenario.units import format_clock, raise_issues
+from sim.vocabulary import FILES_SOURCE, Resolution, Work
 
 Op = Literal[">=", "<="]
 
@@ -270,30 +272,74 @@ class Scenario(Section):
                                                           "the callbacks work instead"))
         return issues
 
-    def work_kinds(self) -> set[str]:
-        """Kinds of advisor work this scenario can create (`calls`, `callbacks`, `research`,
-        `files`): the engine neither draws for nor polls the others."""
+    def work_kinds(self) -> set[Work]:
+        """Kinds of advisor work this scenario can create (calls, callbacks, research, files,
+        remediation): the engine neither draws for nor polls the others."""
         resolutions = {c.resolution for c in self.case_types}
         steps = {item.step for item in self.backlog.items}
-        kinds = {"calls"} if self.channel.mode == "inbound" else set()
+        kinds = {Work.CALLS} if self.channel.mode == "inbound" else set()
         if (self.channel.mode == "callback" or self.backlog.items
                 or resolutions & {Resolution.CALLBACK, Resolution.EXPERT}):
-            kinds.add("callbacks")
+            kinds.add(Work.CALLBACKS)
         if Resolution.CALLBACK in resolutions or "research" in steps:
-            kinds.add("research")
+            kinds.add(Work.RESEARCH)
         if self.files is not None:
-            kinds.add("files")
+            kinds.add(Work.FILES)
         provider = self.outsourcing
         if provider is not None and provider.first_contact_resolution < 1:
-            kinds.add("callbacks")  # contacts handed back are called back in-house
+            kinds.add(Work.CALLBACKS)  # contacts handed back are called back in-house
         if provider is not None and (provider.defect_rate > 0
                                      or (provider.initial_defect_rate or 0) > 0):
-            kinds.add("remediation")
+            kinds.add(Work.REMEDIATION)
         return kinds
 
+    # -- defaults that depend on another section (kept as None in the file, so a variant that
+    # changes the other section changes them too; the engine asks here, never works them out)
+    def deadline_of(self, case_type: CaseType) -> timedelta:
+        """The callback deadline of a case type: its own, else `[callbacks] deadline`."""
+        return case_type.deadline or self.callbacks.deadline
 
-FILES_SOURCE = "files"
-"""The source of files arriving directly (not from a call)."""
+    def file_case_type(self) -> str:
+        """The case type of files arriving directly: `[files] case_type`, else the first
+        case type answered by a file."""
+        if self.files is not None and self.files.case_type is not None:
+            return self.files.case_type
+        return next(c.name for c in self.case_types if c.resolution == Resolution.FILE)
+
+    def backlog_step_of(self, item: BacklogItem) -> str:
+        """Where an open item stands: its `step`, else by its case type's resolution (the
+        expert, the regional office or the file; a callback otherwise)."""
+        if item.step is not None:
+            return item.step
+        resolution = next(c.resolution for c in self.case_types if c.name == item.case_type)
+        return {Resolution.EXPERT: "expert", Resolution.REGIONAL: "regional",
+                Resolution.FILE: "file"}.get(resolution, "callback")
+
+    def backlog_source_of(self, item: BacklogItem) -> str:
+        """The source of an open item: its `source`, else the first source."""
+        return item.source or self.sources[0].name
+
+    def provider_hours(self) -> tuple[int, int]:
+        """The provider's open hours: `[outsourcing] hours`, else the helpline's."""
+        assert self.outsourcing is not None
+        return self.outsourcing.hours or self.calendar.open_hours
+
+    def provider_start(self) -> date:
+        """When the provider starts (its ramp-up counts from then): `[outsourcing] start`,
+        else the horizon's start."""
+        assert self.outsourcing is not None
+        return self.outsourcing.start or self.horizon.start
+
+    def meeting_at(self, meeting: Meeting) -> int:
+        """When a meeting starts in the day: its `at`, else when the lines open."""
+        return self.calendar.open_hours[0] if meeting.at is None else meeting.at
+
+    def deflectable(self) -> tuple[str, ...]:
+        """Case types self-service may answer: `[ai] deflect_case_types`, else every case
+        type answered at the first contact."""
+        assert self.ai is not None
+        return self.ai.deflect_case_types or tuple(
+            c.name for c in self.case_types if c.resolution == Resolution.FIRST_CONTACT)
 
 
 def _unique(names: list[str], what: str) -> None:

@@ -7,7 +7,6 @@ default. Defaults live here and nowhere else in the code.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -31,6 +30,7 @@ from sim.scenario.units import (
     parse_weekday,
     raise_issues,
 )
+from sim.vocabulary import WORK_KINDS, Resolution, Work
 
 SHARE_TOLERANCE = 1e-3
 """Hand-written shares (0.56, 0.25, 0.19) may miss 1 by rounding; beyond this they are refused."""
@@ -281,16 +281,6 @@ class Demand(Section):
         return value
 
 
-class Resolution(StrEnum):
-    """How a case type is answered."""
-
-    FIRST_CONTACT = "first-contact"
-    CALLBACK = "callback"
-    EXPERT = "expert"
-    REGIONAL = "regional"
-    FILE = "file"
-
-
 class CaseType(Section):
     """A kind of request and how it is answered.
 
@@ -314,6 +304,11 @@ class CaseType(Section):
         if value is not None and value <= timedelta(0):
             raise ValueError("must be longer than 0")
         return value
+
+    @property
+    def answer_talk(self) -> Distribution:
+        """The call bringing the answer back: `callback_talk`, else like `talk`."""
+        return self.callback_talk or self.talk
 
 
 class Retry(Section):
@@ -379,9 +374,6 @@ class Meeting(Section):
         return value
 
 
-WorkKind = Literal["calls", "callbacks", "files", "research", "remediation"]
-
-
 class Group(Section):
     """A group of in-house advisors serving given sources or case types (all when empty), for
     given kinds of work; its live calls may overflow to another group after a wait."""
@@ -390,7 +382,7 @@ class Group(Section):
     advisors: int = Field(ge=0, le=10_000)
     sources: tuple[Name, ...] = ()
     case_types: tuple[Name, ...] = ()
-    work: tuple[WorkKind, ...] = ("calls", "callbacks", "files", "research", "remediation")
+    work: tuple[Work, ...] = WORK_KINDS
     overflow_to: Name | None = None
     overflow_after: Duration = timedelta(minutes=2)
 
@@ -409,8 +401,7 @@ class Staff(Section):
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
     meetings: tuple[Meeting, ...] = ()
     cost_per_hour: float = Field(default=0.0, ge=0)
-    priorities: tuple[WorkKind, ...] = ("calls", "callbacks", "files", "research",
-                                        "remediation")
+    priorities: tuple[Work, ...] = WORK_KINDS
 
     @model_validator(mode="after")
     def _one_way(self) -> Staff:
@@ -436,9 +427,13 @@ class Staff(Section):
         for name in _repeated([shift.name for shift in self.shifts]):
             issues.append(("shifts", f"two shifts are named {name!r}"))
         for kind in _repeated(list(self.priorities)):
-            issues.append(("priorities", f"{kind!r} is listed twice"))
+            issues.append(("priorities", f"'{kind}' is listed twice"))
         raise_issues(issues)
         return self
+
+    def priority_order(self) -> list[Work]:
+        """`priorities`, then the kinds of work it does not list, in the default order."""
+        return list(self.priorities) + [k for k in WORK_KINDS if k not in self.priorities]
 
     @property
     def headcount(self) -> int:
