@@ -195,3 +195,16 @@ def _rescale(segments: Segments, volume: float, rng: np.random.Generator) -> np.
     units = units[units < total]
     k = np.searchsorted(cumulative, units, side="right") - 1
     return segments.start[k] + (units - cumulative[k]) / (segments.rate[k] * volume)
+
+
+def expected_per_open_hour(scenario: Scenario) -> float:
+    """Contacts expected per hour the lines are open, on average over the horizon (0 when
+    there is no demand or no open hour): the offered load of an Erlang estimate."""
+    calendar = Calendar(scenario)
+    profile = DemandProfile(scenario, calendar)
+    expected = sum(profile.segments(s).expected() for s in contact_sources(scenario))
+    open_hours = float(np.sum(np.clip(np.minimum(calendar.ends, calendar.end_time)
+                                      - np.maximum(calendar.starts, 0.0), 0.0, None))) / HOUR
+    if open_hours <= 0 or expected <= 0:
+        return 0.0
+    return float(expected / open_hours)

@@ -26,15 +26,13 @@ import pandas as pd
 from scipy import stats
 
 from sim import analytic
-from sim.engine.arrivals import DemandProfile, contact_sources
-from sim.engine.calendar import Calendar
-from sim.engine.sampling import mean_minutes
 from sim.glossary import KPIS
 from sim.measures.kpis import mean_ci, met_share
 from sim.runs.execution import Progress
+from sim.runs.load import offered_load
 from sim.runs.runner import run_replications
 from sim.runs.store import ResultStore
-from sim.scenario import Resolution, Scenario, ScenarioError, Target, minutes, with_overrides
+from sim.scenario import Scenario, ScenarioError, Target, minutes, with_overrides
 
 Level = tuple[int, ...]
 """Advisors per shift (one number when the scenario gives `staff.advisors`)."""
@@ -103,26 +101,15 @@ def at_level(scenario: Scenario, level: Level) -> Scenario:
 def erlang_start(scenario: Scenario, targets: dict[str, Target]) -> int:
     """A starting headcount from the average offered load (Erlang C/A when the targets are
     about live calls), corrected for shrinkage and rota."""
-    calendar = Calendar(scenario)
-    profile = DemandProfile(scenario, calendar)
-    expected = sum(profile.segments(s).expected() for s in contact_sources(scenario))
-    open_hours = float(np.sum(np.clip(np.minimum(calendar.ends, calendar.end_time)
-                                      - np.maximum(calendar.starts, 0.0), 0.0, None))) / 60
-    if open_hours <= 0 or expected <= 0:
+    load = offered_load(scenario)
+    if load.per_hour <= 0:
         return max(1, level_of(scenario)[0])
-    per_hour = expected / open_hours
-    cases = scenario.case_types
-    talk = sum(c.share * (mean_minutes(c.talk) + mean_minutes(c.wrap_up)) for c in cases)
-    other = sum(c.share * (mean_minutes(c.research) + mean_minutes(c.callback_talk or c.talk))
-                for c in cases if c.resolution in (Resolution.CALLBACK, Resolution.EXPERT))
-    if scenario.files is not None:
-        other += mean_minutes(scenario.files.process) * (scenario.files.from_calls or 0.0)
+    per_hour, talk, other = load.per_hour, load.talk_min, load.follow_up_min
     live = {"service_level", "abandon_rate", "asa_s", "p_wait"} & set(targets)
     if scenario.channel.mode == "inbound" and live and talk > 0:
-        patience = scenario.channel.patience
         needed = analytic.advisors_needed(
             per_hour, talk, minutes(scenario.channel.service_level_threshold),
-            patience_min=mean_minutes(patience) if patience is not None else None,
+            patience_min=load.patience_min,
             service_level=targets["service_level"].value if "service_level" in targets
             else None,
             abandon_rate=targets["abandon_rate"].value if "abandon_rate" in targets else None)

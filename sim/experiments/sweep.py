@@ -1,41 +1,26 @@
 """Sweeps: one base scenario, a grid of changes, replications at every point.
 
-A sweep file names a base scenario and the keys to vary, by their dotted path in the scenario:
-
-```toml
-base = "rac-pilot-2012.toml"        # relative to the sweep file
-replications = 30
-seed = 1
-mode = "product"                    # every combination; "zip": the lists side by side
-[grid]
-"staff.advisors" = [10, 12, 14, 16]
-"demand.volume_factor" = [0.8, 1.0, 1.2]   # scales every source's volume
-```
-
-Every point is a validated scenario (a point that cannot be built is reported with its error;
-the others still run). All points share the seed, so they face the same members. With
-`reference = "other.toml"`, that scenario runs on the same seeds too and `points.csv` gets each
-KPI's paired difference to it; `[breakeven] parameter = "outsourcing.defect_rate"` then finds,
-along that parameter, where a KPI's difference (`cost_total` by default) crosses zero: the
-break-even of an option against the reference, written to `breakeven.csv`. Results are
-kept one replication at a time in the output folder's store: a sweep killed at any moment and
-started again finishes without recomputing or duplicating anything. `--scheduler` runs the same
-tasks on a Dask cluster with identical results.
+The sweep file (its base, grid, reference and break-even) is read by `sim.scenario.sweeps`
+(`load_sweep` is re-exported here). Every point is a validated scenario; all points share the
+seed, so they face the same members. With a reference scenario, that scenario runs on the same
+seeds too and `points.csv` gets each KPI's paired difference to it; `[breakeven] parameter =
+"outsourcing.defect_rate"` then finds, along that parameter, where a KPI's difference
+(`cost_total` by default) crosses zero: the break-even of an option against the reference,
+written to `breakeven.csv`. Results are kept one replication at a time in the output folder's
+store: a sweep killed at any moment and started again finishes without recomputing or
+duplicating anything. `--scheduler` runs the same tasks on a Dask cluster with identical results.
 """
 
 from __future__ import annotations
 
-import itertools
 import time
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim import folders
 from sim.glossary import KPIS
@@ -48,65 +33,9 @@ from sim.outputs import (
     write_csv,
     write_parquet,
 )
-from sim.runs.execution import Progress, Task, execute
+from sim.runs.execution import Outcome, Progress, Task, execute
 from sim.runs.store import ResultStore
-from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, with_overrides
-
-
-class BreakEven(BaseModel):
-    """Where, along one grid parameter, an option stops being better than the reference."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    parameter: str
-    kpi: str = "cost_total"
-
-
-class SweepFile(BaseModel):
-    """A sweep file, validated like a scenario."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    base: str
-    reference: str | None = None
-    breakeven: BreakEven | None = None
-    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
-    mode: Literal["product", "zip"] = "product"
-    grid: dict[str, list[Any]] = Field(min_length=1)
-
-    @field_validator("grid")
-    @classmethod
-    def _lists(cls, grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for path, values in grid.items():
-            if not values:
-                raise ValueError(f"{path!r} has no value")
-        return grid
-
-
-@dataclass
-class Point:
-    """One point of the grid: its values and the scenario they give (or why there is none)."""
-
-    index: int
-    values: dict[str, Any]
-    scenario: Scenario | None
-    error: str = ""
-
-
-@dataclass
-class Sweep:
-    """A loaded sweep: the base, its points, and the run settings."""
-
-    name: str
-    base: Scenario
-    points: list[Point]
-    replications: int
-    seed: int
-    parameters: list[str]
-    reference: Scenario | None = None
-    breakeven: BreakEven | None = None
+from sim.scenario.sweeps import BreakEven, Point, Sweep, load_sweep
 
 
 @dataclass
@@ -148,65 +77,6 @@ class SweepResult:
         return folder
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read a sweep file and build every point (points that fail validation keep their error).
-
-    Raises
-    ------
-    ScenarioError
-        if the sweep file itself, or its base scenario, is not valid, or no point is.
-    """
-    path = Path(path)
-    label = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Issue(label, "", "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
-    try:
-        spec = SweepFile.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError([Issue(label, ".".join(str(p) for p in e["loc"]), e["msg"])
-                             for e in exc.errors()]) from None
-    if spec.mode == "zip" and len({len(v) for v in spec.grid.values()}) > 1:
-        raise ScenarioError([Issue(label, "grid", "with mode = \"zip\" every list must have "
-                                                  "the same length")])
-    base = load_scenario(path.parent / spec.base)
-    reference = load_scenario(path.parent / spec.reference) if spec.reference else None
-    if spec.breakeven is not None:
-        issues = []
-        if spec.breakeven.parameter not in spec.grid:
-            issues.append(Issue(label, "breakeven.parameter", "must be one of the grid's keys"))
-        if spec.breakeven.kpi not in KPIS:
-            issues.append(Issue(label, "breakeven.kpi", f"unknown KPI {spec.breakeven.kpi!r}"))
-        if reference is None:
-            issues.append(Issue(label, "breakeven", "needs a reference scenario to break even "
-                                                    "against"))
-        if issues:
-            raise ScenarioError(issues)
-    names = list(spec.grid)
-    combos = (itertools.product(*spec.grid.values()) if spec.mode == "product"
-              else zip(*spec.grid.values(), strict=True))
-    points: list[Point] = []
-    failed: dict[str, Issue] = {}
-    for index, combo in enumerate(combos):
-        values = dict(zip(names, combo, strict=True))
-        try:
-            scenario = with_overrides(base, values, label=f"{label} point {index}")
-            points.append(Point(index, values, scenario))
-        except ScenarioError as exc:
-            points.append(Point(index, values, None, "; ".join(
-                f"{i.path}: {i.message}" for i in exc.issues)))
-            for issue in exc.issues:  # each key once: "(got 8)" would repeat it per point
-                failed.setdefault(issue.path, Issue(
-                    label, issue.path, f"{issue.message} (at every point of the grid)"))
-    if all(p.scenario is None for p in points):  # a typo in a key, not a bad corner of the grid
-        raise ScenarioError(list(failed.values()))
-    return Sweep(spec.name or path.stem.replace("_", "-").lower(), base, points,
-                 spec.replications, spec.seed, names, reference, spec.breakeven)
-
-
 def run_sweep(
     sweep: Sweep,
     *,
@@ -217,63 +87,103 @@ def run_sweep(
 ) -> SweepResult:
     """Run every (point, replication), reusing whatever the store already holds."""
     started, clock = datetime.now(UTC), time.perf_counter()
+    outcomes = _Outcomes(sweep)
+    for outcome in execute(_tasks(sweep), workers=workers, scheduler=scheduler, store=store,
+                           version=source_digest(), progress=progress):
+        outcomes.add(outcome)
+    frame, ref = outcomes.rows(), outcomes.reference_rows()
+    points = point_table(frame, sweep.parameters, ref)
+    manifest = {
+        **_manifest(sweep, outcomes),
+        **provenance(),
+        "started": started.isoformat(timespec="seconds"),
+        "runtime_s": round(time.perf_counter() - clock, 3),
+    }
+    if sweep.reference is not None:
+        manifest["reference"] = sweep.reference.name
+        manifest["reference_sha256"] = scenario_hash(sweep.reference)
+    return SweepResult(sweep, frame, points, outcomes.error_rows(), outcomes.computed,
+                       outcomes.reused, manifest, ref,
+                       breakeven_table(points, sweep.parameters, sweep.breakeven)
+                       if sweep.breakeven is not None else None)
+
+
+def _tasks(sweep: Sweep) -> list[Task]:
+    """One task per (point, replication), then the reference's replications."""
     tasks = [Task(point.scenario, sweep.seed, r, tag=point.index, detail=False)
              for point in sweep.points if point.scenario is not None
              for r in range(sweep.replications)]
     if sweep.reference is not None:
         tasks += [Task(sweep.reference, sweep.seed, r, tag=REFERENCE, detail=False)
                   for r in range(sweep.replications)]
-    reference: list[dict[str, Any]] = []
-    rows, errors = [], [{"point": p.index, **p.values, "error": p.error}
-                        for p in sweep.points if p.scenario is None]
-    computed = reused = 0
-    for outcome in execute(tasks, workers=workers, scheduler=scheduler, store=store,
-                           version=source_digest(), progress=progress):
-        reused += outcome.from_store
-        computed += not outcome.from_store and outcome.result is not None
-        point = sweep.points[outcome.task.tag] if outcome.task.tag != REFERENCE else None
+    return tasks
+
+
+class _Outcomes:
+    """The replications of a sweep as they come back: KPI rows per point, the reference's
+    rows, and the errors (points that could not be built, replications that failed)."""
+
+    def __init__(self, sweep: Sweep) -> None:
+        self.sweep = sweep
+        self.reference: list[dict[str, Any]] = []
+        self.kpi_rows: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = [{"point": p.index, **p.values, "error": p.error}
+                                             for p in sweep.points if p.scenario is None]
+        self.computed = self.reused = 0
+
+    def add(self, outcome: Outcome) -> None:
+        """Keep one finished (or failed) replication."""
+        self.reused += outcome.from_store
+        self.computed += not outcome.from_store and outcome.result is not None
+        tag = outcome.task.tag
+        point = self.sweep.points[tag] if tag != REFERENCE else None
         values = point.values if point is not None else {}
         if outcome.result is None:  # kept apart: the point's other replications still count
-            errors.append({"point": outcome.task.tag, **values,
-                           "replication": outcome.task.replication,
-                           "error": _last_line(outcome.error)})
+            self.errors.append({"point": tag, **values,
+                                "replication": outcome.task.replication,
+                                "error": _last_line(outcome.error)})
         elif point is None:
-            reference.append({"replication": outcome.task.replication, **outcome.result.kpis})
+            self.reference.append({"replication": outcome.task.replication,
+                                   **outcome.result.kpis})
         else:
-            rows.append({**values, "point": point.index,
-                         "replication": outcome.task.replication, "seed": sweep.seed,
-                         **outcome.result.kpis})
-    columns = [*sweep.parameters, "point", "replication", "seed", *KPIS]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
-    manifest = {
+            self.kpi_rows.append({**values, "point": point.index,
+                                  "replication": outcome.task.replication,
+                                  "seed": self.sweep.seed, **outcome.result.kpis})
+
+    def rows(self) -> pd.DataFrame:
+        """One row per (point, replication) that finished, in order."""
+        columns = [*self.sweep.parameters, "point", "replication", "seed", *KPIS]
+        frame = pd.DataFrame(self.kpi_rows, columns=columns)
+        return frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+
+    def reference_rows(self) -> pd.DataFrame | None:
+        """The reference's replications in order (None without a reference)."""
+        if self.sweep.reference is None:
+            return None
+        return (pd.DataFrame(self.reference, columns=["replication", *KPIS])
+                .sort_values("replication").reset_index(drop=True))
+
+    def error_rows(self) -> pd.DataFrame:
+        """`errors.csv`: a point that could not be built (no replication), or one failed
+        replication per row."""
+        return pd.DataFrame(self.errors, columns=["point", *self.sweep.parameters,
+                                                  "replication", "error"]
+                            ).astype({"replication": "Int64"})
+
+
+def _manifest(sweep: Sweep, outcomes: _Outcomes) -> dict[str, Any]:
+    return {
         "sweep": sweep.name,
         "base": sweep.base.name,
         "base_sha256": scenario_hash(sweep.base),
         "points": len(sweep.points),
         "points_failed": sum(p.scenario is None for p in sweep.points),
-        "replications_failed": sum("replication" in e for e in errors),
+        "replications_failed": sum("replication" in e for e in outcomes.errors),
         "replications": sweep.replications,
         "seed": sweep.seed,
-        "results_computed": computed,
-        "results_reused": reused,
-        **provenance(),
-        "started": started.isoformat(timespec="seconds"),
-        "runtime_s": round(time.perf_counter() - clock, 3),
+        "results_computed": outcomes.computed,
+        "results_reused": outcomes.reused,
     }
-    ref = (pd.DataFrame(reference, columns=["replication", *KPIS]).sort_values("replication")
-           .reset_index(drop=True) if sweep.reference is not None else None)
-    points = point_table(frame, sweep.parameters, ref)
-    if sweep.reference is not None:
-        manifest["reference"] = sweep.reference.name
-        manifest["reference_sha256"] = scenario_hash(sweep.reference)
-    return SweepResult(sweep, frame, points,
-                       pd.DataFrame(errors, columns=["point", *sweep.parameters,
-                                                     "replication", "error"]
-                                    ).astype({"replication": "Int64"}),
-                       computed, reused, manifest, ref,
-                       breakeven_table(points, sweep.parameters, sweep.breakeven)
-                       if sweep.breakeven is not None else None)
 
 
 def point_table(rows: pd.DataFrame, parameters: list[str],
@@ -341,3 +251,7 @@ def breakeven_table(points: pd.DataFrame, parameters: list[str],
             row[f"{kpi}_diff_there"] = before.get(f"{kpi}_diff_mean", float("nan"))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+__all__ = ["REFERENCE", "BreakEven", "Point", "Sweep", "SweepResult", "breakeven_table",
+           "load_sweep", "point_table", "run_sweep"]

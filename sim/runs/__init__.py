@@ -9,4 +9,5 @@ It may import the engine, the measures, `sim.scenario` and `sim.outputs`; nothin
                 lost worker fails only its replications)
 - `runner`      a scenario's replications, summaries with confidence intervals
 - `intervals`   demand and service by interval of the week (what staffing by the half-hour reads)
+- `load`        the offered load of a scenario (for Erlang estimates), asked of the engine
 """
