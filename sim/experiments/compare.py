@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,29 +108,14 @@ def compare(
     if unknown:
         raise ValueError(f"unknown KPI {unknown[0]!r} in precision")
     started, clock = datetime.now(UTC), time.perf_counter()
-    results: list[list[ReplicationResult]] = [[] for _ in scenarios]
-    done = finished = 0
-    while True:
-        for i, scenario in enumerate(scenarios):
-            def step(count: int, _total: int, offset: int = finished, grand: int = n) -> None:
-                if progress is not None:
-                    progress(offset + count, grand * len(scenarios))
-
-            results[i] += run_replications(scenario, seed, range(done, n), workers=workers,
-                                           store=store, scheduler=scheduler, progress=step)
-            finished += n - done
-        done = n
-        widest = _widest([replication_table(s, seed, r)
-                          for s, r in zip(scenarios, results, strict=True)], precision)
-        if not precision or all(widest[k] <= precision[k] for k in precision):
-            reached = True
-            break
-        if n >= max_replications:
-            reached = False
-            break
-        n = min(max_replications, _needed(n, widest, precision))
+    results, n, reached = _replicate(
+        scenarios, seed, n, precision, max_replications,
+        lambda option, upto, done: run_replications(
+            scenarios[option], seed, range(done, upto), workers=workers, store=store,
+            scheduler=scheduler,
+            progress=(_offset(progress, option, done, upto, len(scenarios))
+                      if progress is not None else None)))
     runs = [assemble(s, seed, r, {}) for s, r in zip(scenarios, results, strict=True)]
-    table = comparison_table(runs)
     manifest = {
         "scenarios": [{"name": s.name, "title": s.title, "scenario_sha256": scenario_hash(s)}
                       for s in scenarios],
@@ -143,7 +129,39 @@ def compare(
     }
     for run in runs:
         run.manifest.update({"started": manifest["started"], "compared_with": base.name})
-    return Comparison(runs, table, n, precision, reached, manifest)
+    return Comparison(runs, comparison_table(runs), n, precision, reached, manifest)
+
+
+Replicate = Callable[[int, int, int], list[ReplicationResult]]
+"""`replicate(option, n, done)`: replications `done` to `n - 1` of the option at that index."""
+
+
+def _replicate(scenarios: list[Scenario], seed: int, n: int, precision: dict[str, float],
+               max_replications: int, replicate: Replicate
+               ) -> tuple[list[list[ReplicationResult]], int, bool]:
+    """Every option's replications, `n` at first, more until each KPI of `precision` is
+    that precise for every option and paired difference (or `max_replications` is reached).
+    Returns the replications, their number, and whether the precision was reached."""
+    results: list[list[ReplicationResult]] = [[] for _ in scenarios]
+    done = 0
+    while True:
+        for i in range(len(scenarios)):
+            results[i] += replicate(i, n, done)
+        done = n
+        widest = _widest([replication_table(s, seed, r)
+                          for s, r in zip(scenarios, results, strict=True)], precision)
+        if not precision or all(widest[k] <= precision[k] for k in precision):
+            return results, n, True
+        if n >= max_replications:
+            return results, n, False
+        n = min(max_replications, _needed(n, widest, precision))
+
+
+def _offset(progress: Progress, option: int, done: int, n: int, options: int) -> Progress:
+    """Progress over all options of a round, from one option's `progress(count, total)`:
+    the rounds before count `done` each, this round's earlier options `n - done` each."""
+    before = done * options + option * (n - done)
+    return lambda count, _total: progress(before + count, n * options)
 
 
 def _widest(tables: list[pd.DataFrame], precision: dict[str, float]) -> dict[str, float]:
