@@ -62,6 +62,10 @@ def _balanced(text: str) -> bool:
     return code.count("[") == code.count("]") and code.count("{") == code.count("}")
 
 
+_NOT_VALUES = ("name", "title", "title_fr", "description", "description_fr", "extends", "unset")
+"""Keys that name or describe a scenario: nothing to source."""
+
+
 def read_file(path: Path) -> list[Entry]:
     """The entries of one file, in order (without its parents)."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -72,52 +76,55 @@ def read_file(path: Path) -> list[Entry]:
     while i < len(lines):
         line = lines[i]
         stripped = line.strip()
+        header = _HEADER.match(line)
         if not stripped:
             block = []
-            i += 1
-            continue
-        if stripped.startswith("#"):
+        elif stripped.startswith("#"):
             block.append(stripped.lstrip("#").strip())
-            i += 1
-            continue
-        header = _HEADER.match(line)
-        if header:
-            name = header.group(2)
-            if header.group(1) == "[[":
-                counts[name] = counts.get(name, 0) + 1
-                table = f"{name}[{counts[name]}]"
-            else:
-                table = name
+        elif header:
+            table = _table(header, counts)
             block = []
-            i += 1
-            continue
-        code, comment = _split_comment(line)
-        match = _KEY.match(code)
-        if match is None:
-            i += 1
-            continue
-        value, notes = match.group(2).strip(), [comment] if comment else []
-        while not _balanced(value) and i + 1 < len(lines):  # a value over several lines
-            i += 1
-            more, extra = _split_comment(lines[i])
-            value += " " + more.strip()
-            if extra:
-                notes.append(extra)
-        # comment lines indented under the value continue (or make) its comment
-        while (i + 1 < len(lines) and lines[i + 1].strip().startswith("#")
-               and lines[i + 1].startswith(" ")):
-            i += 1
-            notes.append(lines[i].strip().lstrip("#").strip())
-        note = " ".join(notes) if notes else " ".join(block)
-        key = match.group(1).strip('"')
-        path_ = f"{table}.{key}" if table else key
-        if (table != "references"  # citation tags name documents, they are not values
-                and key not in ("name", "title", "title_fr", "description", "description_fr",
-                                "extends", "unset")):
-            entries.append(Entry(path_, value, _kind(note, value), note, path.name))
-        block = []
+        else:
+            code, comment = _split_comment(line)
+            match = _KEY.match(code)
+            if match is not None:
+                value, notes, i = _value(lines, i, match.group(2).strip(), comment)
+                key = match.group(1).strip('"')
+                # citation tags name documents, they are not values
+                if table != "references" and key not in _NOT_VALUES:
+                    note = " ".join(notes) if notes else " ".join(block)
+                    entries.append(Entry(f"{table}.{key}" if table else key, value,
+                                         _kind(note, value), note, path.name))
+                block = []
         i += 1
     return entries
+
+
+def _table(header: re.Match[str], counts: dict[str, int]) -> str:
+    """The dotted name of a table header; the n-th `[[name]]` is `name[n]` (from 1)."""
+    name = header.group(2)
+    if header.group(1) != "[[":
+        return name
+    counts[name] = counts.get(name, 0) + 1
+    return f"{name}[{counts[name]}]"
+
+
+def _value(lines: list[str], i: int, value: str, comment: str) -> tuple[str, list[str], int]:
+    """The whole value starting on line `i` and its comments: a value may span several lines,
+    and comment lines indented under it continue (or make) its comment. Returns the value,
+    the comments and the index of its last line."""
+    notes = [comment] if comment else []
+    while not _balanced(value) and i + 1 < len(lines):  # a value over several lines
+        i += 1
+        more, extra = _split_comment(lines[i])
+        value += " " + more.strip()
+        if extra:
+            notes.append(extra)
+    while (i + 1 < len(lines) and lines[i + 1].strip().startswith("#")
+           and lines[i + 1].startswith(" ")):
+        i += 1
+        notes.append(lines[i].strip().lstrip("#").strip())
+    return value, notes, i
 
 
 def register(path: str | Path) -> pd.DataFrame:
