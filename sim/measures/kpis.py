@@ -17,9 +17,28 @@ from sim.glossary import KPIS
 from sim.measures.money import costs, measured_days, per_on_time_answer
 from sim.scenario import Scenario, Target, minutes
 from sim.tables import Tables
-from sim.vocabulary import DAY, PROVIDER
+from sim.vocabulary import (
+    ADVISOR_TIME_KINDS,
+    DAY,
+    PROVIDER,
+    AdvisorTime,
+    CallOutcome,
+    ContactOutcome,
+    Step,
+    Task,
+)
 
-LINES_KINDS = ("available", "overtime", "late")
+# the labels the record tables show (`sim.vocabulary`), compared with their columns
+_CALL_ANSWERED, _CALL_ABANDONED, _CALL_CLOSED = (
+    o.label for o in (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLOSED))
+_ANSWERED, _OPEN, _UNREACHABLE, _DEFLECTED = (
+    o.label for o in (ContactOutcome.ANSWERED, ContactOutcome.OPEN, ContactOutcome.UNREACHABLE,
+                      ContactOutcome.DEFLECTED))
+_HOUR_KINDS = (*ADVISOR_TIME_KINDS, "work")
+"""The columns of the advisor-day table, in hours: each kind of advisor time, and work."""
+
+LINES_KINDS = tuple(k.label for k in (AdvisorTime.AVAILABLE, AdvisorTime.OVERTIME,
+                                      AdvisorTime.LATE))
 """Advisor time on the lines: the denominator of occupancy."""
 
 
@@ -61,7 +80,7 @@ def advisor_days(tables: Tables, scenario: Scenario) -> pd.DataFrame:
     team_of = time.drop_duplicates("advisor").set_index("advisor")["team"]
     wide = long.pivot_table(index=["advisor", "day"], columns="kind", values="hours",
                             aggfunc="sum", fill_value=0.0, observed=True)
-    for kind in ("scheduled", "absent", "meeting", "available", "overtime", "late", "work"):
+    for kind in _HOUR_KINDS:
         if kind not in wide:
             wide[kind] = 0.0
     wide = wide.reset_index()
@@ -71,9 +90,7 @@ def advisor_days(tables: Tables, scenario: Scenario) -> pd.DataFrame:
         wide["occupancy"] = np.where(wide["lines"] > 0, wide["work"] / wide["lines"], np.nan)
     wide.insert(1, "date", pd.to_datetime(scenario.horizon.start) + pd.to_timedelta(wide["day"],
                                                                                    unit="D"))
-    out = wide.rename(columns={k: f"{k}_hours" for k in
-                               ("scheduled", "absent", "meeting", "available", "overtime",
-                                "late", "work", "lines")})
+    out = wide.rename(columns={k: f"{k}_hours" for k in (*_HOUR_KINDS, "lines")})
     return out.drop(columns="day")
 
 
@@ -81,13 +98,13 @@ def call_flags(calls: pd.DataFrame, threshold_min: float) -> pd.DataFrame:
     """Per call: offered, answered, abandoned, waited (found no advisor free), answered within
     the threshold, and the wait of answered calls; closed-line attempts are not offered."""
     outcome = calls["outcome"].astype(str).to_numpy()
-    offered = outcome != "closed"
-    answered = outcome == "answered"
+    offered = outcome != _CALL_CLOSED
+    answered = outcome == _CALL_ANSWERED
     wait = calls["wait_min"].to_numpy()
     return pd.DataFrame({
         "offered": offered,
         "answered": answered,
-        "abandoned": outcome == "abandoned",
+        "abandoned": outcome == _CALL_ABANDONED,
         "closed": ~offered,
         "waited": offered & ((wait > 0) | ~answered),
         "within": answered & (wait <= threshold_min),
@@ -140,14 +157,14 @@ def contact_kpis(tables: Tables, scenario: Scenario,
     ids = measured["contact"]
     steps = tables.steps[tables.steps["contact"].isin(ids)]
     escalated = steps.groupby("step", observed=False)["contact"].nunique()
-    out["escalated_experts"] = int(escalated.get("expert", 0))
-    out["handed_over_regional"] = int(escalated.get("regional", 0))
+    out["escalated_experts"] = int(escalated.get(Step.EXPERT.label, 0))
+    out["handed_over_regional"] = int(escalated.get(Step.REGIONAL.label, 0))
     out.update(_file_kpis(tables.files[tables.files["contact"].isin(ids)], hi))
-    answered = measured[measured["outcome"] == "answered"]
+    answered = measured[measured["outcome"] == _ANSWERED]
     hours = (answered["answered_min"] - answered["arrived_min"]) / 60
     out["resolution_hours_mean"] = float(hours.mean()) if len(hours) else math.nan
     out["resolution_hours_p90"] = float(hours.quantile(0.9)) if len(hours) else math.nan
-    out["open_at_end"] = int((measured["outcome"] == "open").sum())
+    out["open_at_end"] = int((measured["outcome"] == _OPEN).sum())
     return out
 
 
@@ -155,14 +172,14 @@ def _callback_kpis(measured: pd.DataFrame, end: float) -> dict[str, float]:
     owed = measured[measured["owed_min"].notna()]
     reached = owed["reached_min"].notna()
     # not reached yet and the deadline still to come: the outcome is unknown, not late
-    known = reached | (owed["deadline_min"] <= end) | (owed["outcome"] != "open")
+    known = reached | (owed["deadline_min"] <= end) | (owed["outcome"] != _OPEN)
     on_time = reached & (owed["reached_min"] <= owed["deadline_min"])
     hours = (owed.loc[reached, "reached_min"] - owed.loc[reached, "arrived_min"]) / 60
     return {
         "callbacks_owed": len(owed),
         "callback_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
         "callback_hours_p90": float(hours.quantile(0.9)) if len(hours) else math.nan,
-        "callbacks_unreachable": int((measured["outcome"] == "unreachable").sum()),
+        "callbacks_unreachable": int((measured["outcome"] == _UNREACHABLE).sum()),
     }
 
 
@@ -194,7 +211,8 @@ def _option_kpis(tables: Tables, scenario: Scenario, measured: pd.DataFrame,
     """Provider, self-service and money KPIs of the measured contacts."""
     lo, hi = window(scenario)
     tasks = tables.tasks
-    remediation = tasks[(tasks["kind"] == "remediation") & _in_window(tasks["start_min"], lo, hi)]
+    remediation = tasks[(tasks["kind"] == Task.REMEDIATION.label)
+                        & _in_window(tasks["start_min"], lo, hi)]
     money = costs(scenario, days, measured, int(out["escalated_experts"]))
     remediation_hours = float((np.minimum(remediation["end_min"], hi)
                                - remediation["start_min"]).sum() / 60)
@@ -206,8 +224,8 @@ def _option_kpis(tables: Tables, scenario: Scenario, measured: pd.DataFrame,
         "cost_rework": rework_hours * scenario.staff.cost_per_hour,
         "handoffs": int(measured["handed_back_min"].notna().sum()),
         "provider_share": _ratio(((measured["team"] == PROVIDER)
-                                  & (measured["outcome"] != "deflected")).sum(), len(measured)),
-        "deflected": int((measured["outcome"] == "deflected").sum()),
+                                  & (measured["outcome"] != _DEFLECTED)).sum(), len(measured)),
+        "deflected": int((measured["outcome"] == _DEFLECTED).sum()),
         **money,
         "cost_per_contact": _ratio(money["cost_total"], len(measured)),
         "cost_per_on_time_answer": per_on_time_answer(money["cost_total"], measured),
@@ -308,10 +326,10 @@ def backlogs(tables: Tables, n_days: int) -> dict[str, np.ndarray]:
                                   - np.searchsorted(finish, ends, side="left"))
     contacts = tables.contacts
     owed = contacts[contacts["owed_min"].notna()]
-    callback_steps = steps[steps["step"] == "callback"]
+    callback_steps = steps[steps["step"] == Step.CALLBACK.label]
     gave_up = callback_steps.groupby("contact")["end_min"].max()
     reached = owed["reached_min"]
-    stop = reached.where(reached.notna() | (owed["outcome"] != "unreachable"),
+    stop = reached.where(reached.notna() | (owed["outcome"] != _UNREACHABLE),
                          owed["contact"].map(gave_up)).fillna(np.inf)
     deadline, stop_at = owed["deadline_min"].to_numpy(), stop.to_numpy()
     out["callbacks_overdue"] = np.array([int(np.count_nonzero((deadline < t) & (stop_at >= t)))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario
-from sim.vocabulary import DAY, PROVIDER
+from sim.vocabulary import DAY, PROVIDER, ContactOutcome
 
 
 def measured_days(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -77,7 +77,7 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
     assert provider is not None
     price = provider.price
     handled = measured[(measured["team"] == PROVIDER)
-                       & (measured["outcome"].astype(str) != "deflected")]
+                       & (measured["outcome"].astype(str) != ContactOutcome.DEFLECTED.label)]
     hours = window[window["team"] == PROVIDER]
     hour_minutes = (hours["date"] - pd.Timestamp(scenario.horizon.start)) / pd.Timedelta(
         minutes=1)
@@ -100,7 +100,7 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
 def per_on_time_answer(cost_total: float, measured: pd.DataFrame) -> float:
     """Cost per member answered on time: answered, and reached before the deadline when a
     callback was owed."""
-    answered = measured["outcome"] == "answered"
+    answered = measured["outcome"] == ContactOutcome.ANSWERED.label
     owed = measured["owed_min"].notna()
     on_time = answered & (~owed | (measured["reached_min"] <= measured["deadline_min"]))
     count = int(np.count_nonzero(on_time))
