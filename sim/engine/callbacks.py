@@ -82,9 +82,9 @@ class CallbackDesk:
         if talk is not None:
             self.callback_talk[contact] = talk
         self.journeys.begin(contact, _CALLBACK_STEP, self.env.now if now is None else now)
-        self._queue(contact)
+        self._enqueue(contact)
 
-    def _queue(self, contact: int) -> None:
+    def _enqueue(self, contact: int) -> None:
         order = next(self._order)
         key = self.journeys.deadline_at[contact] if self.by_deadline else order
         heapq.heappush(self._heap, (order if math.isnan(key) else key, order, contact))
@@ -133,7 +133,7 @@ class CallbackDesk:
         self.env.after(delay, self._retry, contact)
 
     def _retry(self, event: Due) -> None:
-        self._queue(event.payload)
+        self._enqueue(event.payload)
 
     def __len__(self) -> int:
         return len(self._heap)
