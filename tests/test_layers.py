@@ -161,7 +161,8 @@ def test_an_import_across_a_boundary_is_flagged(module: str, source: str) -> Non
 @pytest.mark.parametrize(("module", "source"), [
     ("sim.measures.kpis", "from sim.scenario import Scenario\nfrom sim.tables import Tables"),
     ("sim.engine.calls", "import simpy\nfrom sim.vocabulary import DAY"),
-    ("sim.experiments.staffing", "from sim.runs.load import offered_load\nfrom sim import analytic"),
+    ("sim.experiments.staffing",
+     "from sim.runs.load import offered_load\nfrom sim import analytic"),
 ])
 def test_an_import_down_the_layers_is_not_flagged(module: str, source: str) -> None:
     assert import_problems(module, source) == []
