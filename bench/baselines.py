@@ -1,4 +1,4 @@
-"""Reference engines for the speed benchmark (DESIGN.md section 9).
+"""Reference engines for the speed benchmark (design note 9).
 
 One model: an Erlang A queue. 15 advisors, exponential handle time with mean 3 minutes,
 Poisson arrivals at lambda = 0.9 * 15 / 3 per minute (90 % load), exponential patience with
@@ -258,7 +258,7 @@ def run_simpy_store(interarrivals, service, patience, servers) -> Summary:
 
 
 # --------------------------------------------------------------------------------------------
-# 4. SimPy as an event calendar (THE reference of DESIGN.md section 9)
+# 4. SimPy as an event calendar (THE reference of design note 9)
 # --------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Time our engine against the reference engines, in the same run, on the same model.
 
-The model of DESIGN.md section 9: M/M/15 at 90 % load with exponential patience (mean handle
+The model of design note 9: M/M/15 at 90 % load with exponential patience (mean handle
 time 3 min, patience 5 min), 24/7, about 200,000 callers. Our engine runs it from a scenario
 (`scenarios/mmc-bench.toml`) and records its full tables; Ciw and the minimal callback-driven SimPy
 loop (`simpy_calendar`, the reference) get the same number of callers in the same run. Figures

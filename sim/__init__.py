@@ -6,12 +6,14 @@ The map of the package, by layer (arrows point down only; `tests/test_layers.py`
       -> experiments/       compare, sweep, staffing: questions asked of many runs
       -> report/            a results folder read back: findings, charts, the HTML page
       -> calibration/       a helpline's call log turned into a scenario, a page, a backtest
-    runs/                   replications executed, kept (store) and summarised
+    runs/                   replications executed, kept (store) and summarised; offered load
       -> engine/            one replication: (scenario, seed, replication) -> tables
       -> measures/          KPIs, money, statistics: pure functions of the tables
-    scenario/               the file format: schema, units, loading, the assumptions register
+    scenario/               the file format: schema, units, loading, sweep files, the register
 
-Beside the layers, imported by any of them: `glossary` (KPI names, units, definitions),
+Beside the layers, pure data imported by any of them: `vocabulary` (the shared words: kinds of
+work, tasks, resolutions, outcomes, steps, team names, `DAY`), `tables` (the record tables, the
+contract between the engine and the measures), `glossary` (KPI names, units, definitions). And
 `analytic` (our own exact Erlang B, C and A), `outputs` (atomic writes, CSV, provenance),
 `folders` (a results folder: its lock, its manifest, checked when read back).
 Each folder's `__init__` says what it holds and what it may import; `docs/architecture.md`

@@ -13,7 +13,7 @@ first-served queue. The three classic models differ only in what a waiting calle
 
 The **load** is calls per minute times handle time in minutes, in erlangs: the number of advisors
 that would be busy if no call ever waited or hung up. These formulas check the simulator (a
-stationary scenario must reproduce them within its confidence interval, DESIGN.md section 8) and
+stationary scenario must reproduce them within its confidence interval, design note 8) and
 give quick staffing estimates. Arguments are in minutes, rates per minute, and ``asa_s`` in seconds.
 
 Conventions of the estimates (the KPI glossary's definitions):
@@ -21,7 +21,7 @@ Conventions of the estimates (the KPI glossary's definitions):
 - ``p_wait``: share of offered calls that find no advisor free (arrivals see time averages);
 - ``p_abandon``: share of offered calls that hang up before being answered (0 for Erlang C);
 - ``asa_s``: mean wait of *answered* calls; for Erlang C everybody is answered, so it is the mean
-  wait of all calls, ``C / (c mu - lambda)`` (this is what gives DESIGN's 7.836 s);
+  wait of all calls, ``C / (c mu - lambda)`` (this is what gives the 7.836 s of design note 8);
 - ``service_level``: calls answered within the threshold divided by calls *offered*;
 - ``occupancy``: carried load (answered calls times handle time) divided by advisors.
 

@@ -1,6 +1,6 @@
 """The KPI glossary: names, units, which direction is better, and plain-language definitions.
 
-Every table, target and report speaks these names (DESIGN.md section 7). This module is pure data
+Every table, target and report speaks these names (design note 7). This module is pure data
 and imports nothing of the package, so the scenario schema can check `[targets]` against it and
 the report can translate it.
 """

@@ -44,7 +44,7 @@ def stationary_line(
     threshold: str = "20s",
     name: str = "mmc",
 ) -> Scenario:
-    """The M/M/c (+M) queue of DESIGN.md section 6: 24/7, one source, exponential talk.
+    """The M/M/c (+M) queue of design note 6: 24/7, one source, exponential talk.
 
     `days` counts the measured days; the horizon is `warmup_days + days` long.
     """

@@ -1,4 +1,4 @@
-"""Exact Erlang B, C and A: DESIGN.md section 8 values, exact-fraction references, limits."""
+"""Exact Erlang B, C and A: design note 8 values, exact-fraction references, limits."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from scipy.stats import poisson
 from sim import analytic
 
 TWENTY_S = 20 / 60  # the service-level threshold, in minutes
-REF = {"abs": 1e-5}  # tolerance for the values quoted in DESIGN.md section 8
+REF = {"abs": 1e-5}  # tolerance for the values quoted in design note 8
 
 
 def exact_erlang_b(servers: int, load: int) -> Fraction:
@@ -93,7 +93,7 @@ def test_erlang_c_is_one_when_load_reaches_servers():
     assert analytic.erlang_c(10, 12.5) == 1.0
 
 
-# --- DESIGN.md section 8 ----------------------------------------------------------------------
+# --- design note 8 ----------------------------------------------------------------------
 
 
 def test_design_erlang_c_fourteen_advisors_wait_service_level_and_asa():

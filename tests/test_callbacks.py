@@ -34,7 +34,7 @@ def callback_line(*, advisors: int, deadline: str, order: str = "fifo", days: in
 @pytest.mark.parametrize(("advisors", "deadline_min"), [(11, 1.0), (12, 0.5)])
 def test_callback_on_time_rate_is_erlang_c_probability_of_waiting_less_than_the_deadline(
         advisors: int, deadline_min: float) -> None:
-    # DESIGN.md section 8: callback mode, 24/7, exponential call time, FIFO: on-time rate =
+    # design note 8: callback mode, 24/7, exponential call time, FIFO: on-time rate =
     # Erlang C P(W <= deadline). 200 requests/h, 3 min calls.
     line = callback_line(advisors=advisors, deadline=f"{deadline_min * 60:g}s")
     result = sim.run(line, replications=30, seed=2024, workers=2)

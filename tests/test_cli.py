@@ -96,7 +96,7 @@ def test_erlang_prints_the_design_values_and_the_advisors_needed() -> None:
     result = runner.invoke(app, ["erlang", "--calls-per-hour", "200", "--aht", "3min",
                                  "--advisors", "14", "--service-level", "0.9"])
     assert result.exit_code == 0, result.output
-    assert "0.1741" in result.output  # Erlang C P(wait), DESIGN.md section 8
+    assert "0.1741" in result.output  # Erlang C P(wait), design note 8
     assert "Advisors needed for the target: 15" in result.output
 
 

@@ -1,5 +1,5 @@
 """Invariants of member journeys: callbacks owed within a deadline, expert escalation, regional
-handover, back-office files and the starting backlog (DESIGN.md sections 3, 5 and 7).
+handover, back-office files and the starting backlog (design notes 3, 5 and 7).
 
 Hypothesis builds small helplines (three days to three weeks) that mix every resolution, both
 channel modes, the three clocks, both callback orders, unreachable members, a starting backlog,
@@ -398,7 +398,7 @@ def test_experts_answer_at_most_capacity_escalations_at_a_time(seed, capacity, c
 def test_the_answer_callback_draws_its_own_reach_not_the_first_callbacks_again() -> None:
     # Callback mode, research cases: a first callback (the member explains), research, then a
     # second callback with the answer. Whether each attempt reaches the member is drawn per
-    # attempt (DESIGN.md section 5); the second callback must not replay the first one's
+    # attempt (design note 5); the second callback must not replay the first one's
     # draws, or a member reached once could never be unreachable for the answer and would
     # need exactly as many attempts again.
     sc = journeys(mode="callback", days=14, shares=(0.0, 1.0, 0.0, 0.0, 0.0),

@@ -1,5 +1,5 @@
 """Invariants of every replication: conservation, waits, occupancy, Little's law, reproducibility
-and common random numbers (DESIGN.md sections 5 and 8).
+and common random numbers (design notes 5 and 8).
 
 Scenarios are tiny (a few days, tens of calls an hour) so that hypothesis can try many of them.
 """

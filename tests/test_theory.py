@@ -1,4 +1,4 @@
-"""The engine against queueing theory (DESIGN.md section 8), inbound calls.
+"""The engine against queueing theory (design note 8), inbound calls.
 
 Each stationary scenario (24/7, one Poisson source, exponential talk, optionally exponential
 patience) is simulated once per module: `REPLICATIONS` independent replications of
@@ -30,7 +30,7 @@ PATIENCE_MIN = 5.0
 # Erlang A with patience = AHT: A = 12 erlangs on c = 15 advisors
 POISSON_CALLS_PER_HOUR, POISSON_AHT_MIN, POISSON_ADVISORS = 240.0, 3.0, 15
 
-# The literal figures of DESIGN.md section 8.
+# The literal figures of design note 8.
 DESIGN = {
     "erlang-c-14": {"p_wait": 0.174132, "service_level": 0.88835, "asa_s": 7.836},
     "erlang-c-15": {"p_wait": 0.102042},
@@ -79,7 +79,7 @@ def _kpi(runs: dict[str, sim.RunResult], case: str, kpi: str) -> np.ndarray:
     return frame[kpi].to_numpy(dtype=float)
 
 
-# --- the analytic module reproduces DESIGN.md's figures ----------------------------------------
+# --- the analytic module reproduces the figures of design note 8 -------------------------------
 
 
 @pytest.mark.parametrize("case", sorted(DESIGN))
@@ -233,6 +233,6 @@ def test_number_in_system_with_patience_equal_to_handle_time_is_poisson_12(numbe
 
 
 def test_time_share_with_every_advisor_busy_equals_design_p_wait(number_in_system):
-    # PASTA: arrivals see time averages, so P(N >= c) is the P(wait) of DESIGN.md
+    # PASTA: arrivals see time averages, so P(N >= c) is the P(wait) of design note 8
     assert_in_ci99(number_in_system["p_at_least_15"].to_numpy(),
                    DESIGN["erlang-a-poisson"]["p_wait"], "P(N >= 15)", 0.03)

@@ -1,4 +1,4 @@
-"""Scenario validation: one test per message a planner can see (DESIGN.md section 6).
+"""Scenario validation: one test per message a planner can see (design note 6).
 
 Each test starts from a small valid scenario, breaks one thing and asserts the exact path
 (`case_types[1].talk.mean`, lists counted from 1) and the exact message of the one problem

@@ -19,6 +19,6 @@ the tidy record tables of `sim.tables`; it computes no KPI.
 - `escalation` the expert network and regional offices
 - `files`      back-office files, document requests
 - `provider`   a subcontractor: speed, wrong answers remediated in-house, hand-offs
-- `records`    the column lists filled while a replication runs, turned into tables at the end
-- `model`      one replication wired together and run
+- `records`    the recorder: column lists filled while a replication runs, tables at the end
+- `model`      one replication: build (draw), wire, run, collect
 """

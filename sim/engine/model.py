@@ -1,8 +1,10 @@
 """One replication of one scenario: a pure function from (scenario, seed, replication) to tables.
 
-The phases are those of desmod: build (calendar, demand, members, roster), wire (the advisor pool
-and the channels), simulate (SimPy), collect (tidy tables). Nothing survives between calls: no
-module-level state, no global random generator.
+The phases are those of desmod, one function each: build (`draw`: calendar, demand, members,
+roster), wire (`wire`: the advisor pool, member journeys, the channels), simulate (`run`: SimPy
+to the horizon's end), collect (`collect`: the tidy tables of `sim.tables`). Nothing survives
+between calls: no module-level state, no global random generator. `docs/architecture.md`
+explains the wiring.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Comparing options honestly: the same members in every option, and paired differences.
 
 Every scenario runs on the same seed and replication numbers, so replication r of the base and
-replication r of an option face the same callers (common random numbers, DESIGN.md section 5).
+replication r of an option face the same callers (common random numbers, design note 5).
 The difference of a KPI is therefore measured replication by replication, and its confidence
 interval (Student t over the paired differences) is much narrower than the one two independent
 runs would give. For each target of `[targets]`, the share of replications meeting it says how
@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim import folders
 from sim.glossary import KPIS
-from sim.measures.kpis import mean_ci, met_share, paired
+from sim.measures.statistics import mean_ci, met_share, paired
 from sim.outputs import (
     provenance,
     scenario_hash,

@@ -27,7 +27,7 @@ from scipy import stats
 
 from sim import analytic
 from sim.glossary import KPIS
-from sim.measures.kpis import mean_ci, met_share
+from sim.measures.statistics import mean_ci, met_share
 from sim.runs.execution import Progress
 from sim.runs.load import offered_load
 from sim.runs.runner import run_replications

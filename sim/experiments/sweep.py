@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim import folders
 from sim.glossary import KPIS
-from sim.measures.kpis import mean_ci, paired
+from sim.measures.statistics import mean_ci, paired
 from sim.outputs import (
     provenance,
     scenario_hash,

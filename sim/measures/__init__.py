@@ -3,7 +3,8 @@
 It may import `sim.scenario`, `sim.glossary`, `sim.vocabulary` and `sim.tables`; never the
 engine or SimPy, so a KPI means the same whoever produced the tables.
 
-- `kpis`        per-replication, per-group, per-day and per-team KPIs (DESIGN.md section 7)
+- `kpis`        per-replication, per-group, per-day and per-team KPIs (the KPIs of `sim.glossary`)
 - `money`       in-house, expert, provider and rework costs
-- `statistics`  intervals (Student t), paired differences, target-met shares
+- `statistics`  intervals (Student t), paired differences, target-met shares (also
+                offered by `kpis`, which uses them)
 """

@@ -1,4 +1,4 @@
-"""KPIs: pure pandas functions of the record tables (DESIGN.md section 7).
+"""KPIs: pure pandas functions of the record tables (design note 7).
 
 Nothing here knows SimPy. Every KPI is measured over the window after the warm-up: contacts and
 calls by their arrival time, advisor time by when it was spent (split at midnight). Each
@@ -11,11 +11,15 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.glossary import KPIS
 from sim.measures.money import costs, measured_days, per_on_time_answer
-from sim.scenario import Scenario, Target, minutes
+
+# `met_share` and `paired` are re-exported: the report reads them as `kpis.met_share`, ...
+from sim.measures.statistics import mean_ci
+from sim.measures.statistics import met_share as met_share
+from sim.measures.statistics import paired as paired
+from sim.scenario import Scenario, minutes
 from sim.tables import Tables
 from sim.vocabulary import (
     ADVISOR_TIME_KINDS,
@@ -361,37 +365,6 @@ def summarize_groups(groups: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                 rows.append({"dimension": dimension, "value": value, "kpi": name,
                              **mean_ci(values, level)})
     return pd.DataFrame(rows)
-
-
-def mean_ci(values: np.ndarray, level: float = 0.95) -> dict[str, float]:
-    """Mean, standard deviation and Student-t interval (NaN bounds with fewer than 2 values)."""
-    n = len(values)
-    if n == 0:
-        return {"mean": math.nan, "std": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-                "n": 0}
-    mean = float(values.mean())
-    if n < 2:
-        return {"mean": mean, "std": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 1}
-    std = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
-    return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
-
-
-def paired(option: pd.DataFrame, base: pd.DataFrame, kpi: str) -> np.ndarray:
-    """Option minus base on one KPI, replication by replication (both present): the paired
-    differences of common random numbers."""
-    joined = option[["replication", kpi]].merge(base[["replication", kpi]], on="replication",
-                                                suffixes=("", "_base"))
-    diff = joined[kpi] - joined[f"{kpi}_base"]
-    return diff.dropna().to_numpy(dtype=float)
-
-
-def met_share(values: pd.Series, target: Target | None) -> float:
-    """Share of the replications (known values) meeting the target; NaN without either."""
-    known = values.dropna()
-    if target is None or known.empty:
-        return math.nan
-    return float(np.mean([target.met(float(v)) for v in known]))
 
 
 def _ratio(numerator: float, denominator: float) -> float:

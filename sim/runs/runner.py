@@ -58,7 +58,7 @@ class RunResult:
              "scenario.resolved.toml")
 
     def write(self, folder: str | Path, french: bool = False) -> Path:
-        """Write the result files (DESIGN.md section 7) into `folder`, manifest last; with
+        """Write the result files (design note 7) into `folder`, manifest last; with
         `french`, each CSV also in a French-Excel copy (`*.fr.csv`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,17 @@
 This package imports nothing else of `sim` except the KPI glossary and the vocabulary (pure
 data): everything else reads scenarios, scenarios read nothing. `Resolution` (a word of
 `sim.vocabulary`) is re-exported here, as the case types' resolution.
+
+- `units`          durations, clock times, weekdays and months as planners write them
+- `distributions`  the duration distributions of a file (`{dist = "lognormal", ...}`)
+- `sections`       the scenario's sections, one pydantic model each (calendar, sources, staff...)
+- `journeys`       sections after the first contact: callbacks, escalation, files, backlog
+- `options`        outsourcing to a provider, AI assistance
+- `schema`         the Scenario, its cross-section checks and the defaults that depend on them
+- `issues`         every problem said as `file: dotted.key: reason (value)`
+- `loading`        reading a file (`extends`, overrides), writing one back
+- `sweeps`         sweep files: a base, a grid, a reference and a break-even
+- `register`       the assumptions register: each value and what it rests on
 """
 
 from sim.scenario.issues import Issue, ScenarioError, validate

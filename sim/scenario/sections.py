@@ -1,4 +1,4 @@
-"""The sections of a scenario file (DESIGN.md section 6), one pydantic model each.
+"""The sections of a scenario file (design note 6), one pydantic model each.
 
 Every model is frozen and forbids unknown keys, so a misspelt key is an error rather than a silent
 default. Defaults live here and nowhere else in the code.
