@@ -15,6 +15,7 @@ the tidy record tables of `sim.tables`; it computes no KPI.
 - `teams`      who does which work in which queues; routing each contact's work
 - `calls`      inbound calls: queue, patience, retrials, closed lines, overflow
 - `journeys`   member journeys after the first contact; steps; self-service
+- `ports`      what journeys needs of the channels it hands work to (structural types)
 - `callbacks`  callbacks owed within a deadline, attempts, reachability
 - `escalation` the expert network and regional offices
 - `files`      back-office files, document requests

@@ -27,12 +27,19 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from sim.engine.contacts import NEW, Contacts
 from sim.engine.events import Due, Environment, scheduler
+from sim.engine.ports import (
+    CallbackPort,
+    Channels,
+    EscalationPort,
+    FilePort,
+    QualityPort,
+    TeamPort,
+)
 from sim.engine.records import Recorder
 from sim.vocabulary import Arrival, ContactOutcome, Resolution, Step, Work, resolution_code
 
@@ -51,62 +58,6 @@ Routes = dict[str, list[int]]
 """For each kind of work (`sim.vocabulary.Work`), the team doing it for each contact."""
 
 
-# The ports the channel modules offer to journeys (structural types, to keep imports one-way;
-# read-only properties, so a channel's own, narrower attribute types satisfy them).
-
-
-class CallbackPort(Protocol):
-    def owe(self, contact: int, *, answer: bool, now: float | None = None,
-            talk: float | None = None) -> None: ...
-    def intake(self, contact: int, now: float) -> None: ...
-
-
-class TaskPort(Protocol):
-    def add(self, contact: int, minutes: float, then: Callable[[int], None] | None,
-            key: float | None = None) -> None: ...
-
-
-class EscalationPort(Protocol):
-    def send(self, contact: int) -> None: ...
-
-
-class FilePort(Protocol):
-    def open(self, contact: int, now: float, since: float | None = None,
-             extra: float = 0.0) -> None: ...
-
-
-class CallPort(Protocol):
-    def ring(self, contact: int, attempt: int, now: float) -> None: ...
-
-
-class TeamPort(Protocol):
-    """What journeys needs of a team: its queues (None when the team does not do that)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def is_provider(self) -> bool: ...
-    @property
-    def research_minutes(self) -> list[float] | None: ...
-    @property
-    def line(self) -> CallPort | None: ...
-    @property
-    def callbacks(self) -> CallbackPort | None: ...
-    @property
-    def research(self) -> TaskPort | None: ...
-    @property
-    def files(self) -> FilePort | None: ...
-    @property
-    def remediation(self) -> TaskPort | None: ...
-
-
-class QualityPort(Protocol):
-    def answered(self, contact: int, at: float) -> bool: ...
-    def hands_back(self, contact: int) -> bool: ...
-    def hand_back(self, contact: int, now: float) -> None: ...
-    def file_handoff(self, contact: int, now: float) -> None: ...
-
-
 @dataclass(frozen=True)
 class SelfService:
     """Who self-service (AI) answers, and who comes back after `return_after` minutes."""
@@ -114,18 +65,6 @@ class SelfService:
     deflected: list[bool]
     returns: list[bool]
     return_after: list[float]
-
-
-@dataclass(frozen=True)
-class Channels:
-    """The channels journeys hands work to, each of which calls journeys back when its step
-    is done: the teams (their lines and queues), the expert network, the regional offices, and
-    the provider's quality rules (None when the scenario has none)."""
-
-    teams: Sequence[TeamPort]
-    experts: EscalationPort | None = None
-    regional: EscalationPort | None = None
-    quality: QualityPort | None = None
 
 
 def _no_line(contact: int, attempt: int, now: float) -> None:

@@ -24,7 +24,8 @@ from sim.engine.contacts import NEW, Contacts, draw_contacts
 from sim.engine.escalation import ExpertNetwork, RegionalOffices
 from sim.engine.events import Environment
 from sim.engine.files import FileDesk
-from sim.engine.journeys import Channels, Journeys, SelfService
+from sim.engine.journeys import Journeys, SelfService
+from sim.engine.ports import Channels
 from sim.engine.provider import ProviderQuality
 from sim.engine.records import Recorder, categorical
 from sim.engine.roster import Roster, build_roster
