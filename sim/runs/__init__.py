@@ -1,6 +1,7 @@
 """Runs: replications of a scenario executed, kept and summarised.
 
-It may import the engine, the measures, `sim.scenario` and `sim.outputs`; nothing above it.
+It may import the engine, the measures, `sim.scenario`, `sim.outputs` and the pure-data modules
+(`sim.vocabulary`, `sim.tables`, `sim.glossary`); nothing above it.
 
 - `replication` one replication simulated and measured (the unit of work)
 - `store`       finished replications kept on disk (checked data, never pickle), so long work
