@@ -16,6 +16,7 @@ work, tasks, resolutions, outcomes, steps, team names, `DAY`), `tables` (the rec
 contract between the engine and the measures), `glossary` (KPI names, units, definitions). And
 `analytic` (our own exact Erlang B, C and A), `outputs` (atomic writes, CSV, provenance),
 `folders` (a results folder: its lock, its manifest, checked when read back).
+
 Each folder's `__init__` says what it holds and what it may import; `docs/architecture.md`
 explains the design in a page.
 
