@@ -36,9 +36,11 @@ ALLOWED: dict[str, set[str]] = {
     "runs": {"engine", "measures", "scenario", "outputs", "folders"} | BESIDE,
     "experiments": {"runs", "measures", "scenario", "analytic", "outputs", "folders"} | BESIDE,
     "report": {"measures", "scenario", "outputs", "folders"} | BESIDE,
+    "calibration": {"runs", "measures", "report", "scenario", "analytic", "outputs",
+                    "folders"} | BESIDE,
     "console": {"analytic", "experiments", "runs", "glossary"},
-    "cli": {"analytic", "console", "experiments", "report", "runs", "scenario", "outputs",
-            "folders", "glossary"},
+    "cli": {"analytic", "calibration", "console", "experiments", "report", "runs", "scenario",
+            "outputs", "folders", "glossary"},
     "__init__": {"runs", "scenario"},
     "__main__": {"cli"},
 }

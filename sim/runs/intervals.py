@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.arrivals import DemandProfile, contact_sources
-from sim.engine.calendar import DAY, Calendar
+from sim.engine.calendar import Calendar
 from sim.engine.sampling import mean_minutes
 from sim.scenario import Resolution, Scenario, minutes
 from sim.scenario.units import WEEKDAYS, format_clock
+from sim.vocabulary import DAY
 
 
 class IntervalError(ValueError):
@@ -124,7 +125,7 @@ def workload(scenario: Scenario) -> Workload:
     cases = scenario.case_types
     handle = sum(c.share * (mean_minutes(c.talk) + mean_minutes(c.wrap_up)) for c in cases)
     prepare = mean_minutes(scenario.callbacks.prepare)
-    other = sum(c.share * (mean_minutes(c.research) + mean_minutes(c.callback_talk or c.talk)
+    other = sum(c.share * (mean_minutes(c.research) + mean_minutes(c.answer_talk)
                            + prepare)
                 for c in cases if c.resolution in (Resolution.CALLBACK, Resolution.EXPERT))
     if scenario.files is not None:
