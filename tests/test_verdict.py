@@ -50,14 +50,15 @@ def _run(name: str, values: dict[str, list[float]]) -> RunData:
                    kpis.summarize(replications), option, register(path))
 
 
-def results_of(option: dict[str, list[float]]) -> Results:
-    """The in-house option with `BASE` against the outsourced one with `option` (the base's
-    values where `option` says nothing)."""
-    runs = [_run("das-inhouse-48h", BASE),
-            _run("das-eco-outsourced", {**BASE, **option})]
+def results_of(option: dict[str, list[float]],
+               base: dict[str, list[float]] | None = None) -> Results:
+    """The in-house option with `BASE` (and `base`) against the outsourced one with `option`
+    (the base's values where `option` says nothing)."""
+    first = {**BASE, **(base or {})}
+    runs = [_run("das-inhouse-48h", first), _run("das-eco-outsourced", {**first, **option})]
     rows = []
     for run in runs:
-        for kpi in BASE:
+        for kpi in first:
             ci = kpis.mean_ci(run.replications[kpi].to_numpy(dtype=float))
             diff = kpis.mean_ci(kpis.paired(run.replications, runs[0].replications, kpi))
             same = run is runs[0]
@@ -158,3 +159,21 @@ def test_intervals_have_enough_digits_that_their_ends_differ() -> None:
     assert low != high
     assert words.interval("overtime_hours", 0.0, 0.0) == "aucun changement"
     assert words.interval("inhouse_advisors", -13.0, -13.0) == "identique dans chaque simulation"
+
+
+def test_an_overtime_total_is_not_coloured_beside_a_headcount_change_its_per_advisor_value_is(
+        ) -> None:
+    fewer_hours_each_more = {"inhouse_advisors": [11.0] * N,
+                             "overtime_hours": [986.0, 990.0, 980.0, 985.0, 992.0, 983.0],
+                             **_shifted("overtime_hours_per_advisor",
+                                        [24.0, 25.0, 23.0, 24.5, 23.5, 24.0])}
+    base = {"overtime_hours": [1576.0, 1580.0, 1570.0, 1575.0, 1582.0, 1573.0]}
+    table = kpi_table(results_of(fewer_hours_each_more, base), Words("en"))
+    rows = re.findall(r"<tr><td class='label'[^>]*>([^<]+)</td>(.*?)</tr>", table)
+    cells = {label: cells for label, cells in rows}
+    assert "num worse" in cells["Overtime hours per in-house advisor"]
+    total = cells["In-house overtime, all advisors (hours)"]
+    assert "better" not in total and "worse" not in total
+    labels = [label for label, _ in rows]
+    assert labels.index("In-house overtime, all advisors (hours)") == labels.index(
+        "Overtime hours per in-house advisor") + 1  # the total right under its per-advisor

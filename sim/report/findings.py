@@ -12,6 +12,7 @@ they were chosen, in the reader's language. Every sentence is built from
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -144,7 +145,7 @@ def _by_source(results: Results, run: RunData, words: Words) -> str:
     rows = groups[(groups["dimension"] == "source") & (groups["kpi"] == "unanswered_rate")]
     if rows["value"].nunique() < 2:
         return ""
-    items = [f"{row['value']} {words.percent(float(row['mean']))}"
+    items = [f"{words.source(str(row['value']))} {words.percent(float(row['mean']))}"
              for row in rows.to_dict("records")]
     return words.t("f_by_source", **_names(results, run, words), items=words.join(items))
 
@@ -199,8 +200,12 @@ def reason(row: Mapping[Any, Any], words: Words) -> str:
     kind, note = str(row["kind"]), str(row.get("note", "") or "")
     french = str(row.get("note_fr", "") or "")
     if words.lang == "fr" and french:
-        return _short(french.partition(":")[2].strip() if french.lower().startswith(
-            ("hypothèse", "déduit")) else french)
+        if french.lower().startswith(("hypothèse", "déduit", "fait")):
+            french = french.partition(":")[2].strip()
+        cited = re.search(r"\[seed [^\]]+\]", note)
+        if cited and cited.group(0) not in french:  # a fact keeps its citation
+            french = f"{cited.group(0)} {french}"
+        return _short(french)
     if note.lower().startswith(kind):  # "assumption: why" after the kind says only why
         note = note[len(kind):].lstrip(" :")
     note = _short(note)

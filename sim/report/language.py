@@ -117,6 +117,10 @@ PATHS: dict[str, tuple[str, str]] = {
                                  "temps interne par contact rendu"),
     "staff.cost_per_hour": ("loaded hourly cost", "coût horaire chargé"),
     "callbacks.deadline": ("callback deadline", "délai de rappel"),
+    "callbacks.clock": ("clock of the deadline", "décompte du délai"),
+    "callbacks.reach_probability": ("chance of reaching the member at each attempt",
+                                    "chance de joindre l'adhérent à chaque tentative"),
+    "callbacks.max_attempts": ("callback attempts at most", "tentatives de rappel au plus"),
 }
 """Scenario values named in the reader's words (others keep their dotted path)."""
 
@@ -151,8 +155,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "value": ("Value", "Valeur"),
     "rests_on": ("Rests on", "Repose sur"),
     "why": ("Source or reason", "Source ou raison"),
-    "hours_to_callback": ("Callbacks against each member's deadline",
-                          "Rappels face à l'échéance de chaque adhérent"),
+    "hours_to_callback": ("Callbacks and right answers against each member's deadline",
+                          "Rappels et réponses justes face à l'échéance de chaque adhérent"),
+    "right_answer": ("right answer", "réponse juste"),
     "hours_vs_deadline": ("Hours before (−) or after (+) the member's deadline",
                           "Heures avant (−) ou après (+) l'échéance de l'adhérent"),
     "occupancy_axis": ("Occupancy (work / time on the lines)",
@@ -186,6 +191,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "team_in-house": ("in-house", "interne"),
     "team_provider": ("provider", "prestataire"),
     "team_callbacks": ("callbacks", "rappels"),
+    "source_files": ("files received directly", "dossiers reçus directement"),
     "f_right": ("{option}: {value} of the members owed an answer within the deadline get the "
                 "right answer in time; {called} are called back in time, right answer or not"
                 "{target}.",
@@ -221,8 +227,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "(9 sur 10 en moins de {p90} heures) ; {unanswered} n'en ont jamais."),
     "f_by_source": ("{option}: members never answered, by source: {items}.",
                     "{option} : adhérents restés sans réponse, par origine : {items}."),
-    "f_target": ("; the target {target} is met in {share} of the simulations",
-                 " ; l'objectif {target} est atteint dans {share} des simulations"),
+    "f_target": ("; the callback target {target} is met in {share} of the simulations",
+                 " ; l'objectif de rappel {target} est atteint dans {share} des simulations"),
     "f_rests": ("These figures rest on {facts} facts from the source documents, {derived} "
                 "figures derived from them and {assumptions} assumptions (listed below).",
                 "Ces chiffres reposent sur {facts} faits tirés des documents sources, {derived} "
@@ -279,6 +285,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "{amount} de moins que la première option"),
     "s_cost": ("Cost over the simulated period: {parts}.",
                "Coût sur la période simulée : {parts}."),
+    "s_parts": ("of which {parts}", "dont {parts}"),
     "s_per_right": ("({value} per right answer on time)",
                     "({value} par réponse juste dans les délais)"),
     "s_dearer": ("{amount} more", "{amount} de plus"),
@@ -374,6 +381,11 @@ class Words:
         """A scenario value's name in the language (its dotted path when it has none)."""
         return PATHS[path][self._i] if path in PATHS else path
 
+    def source(self, name: str) -> str:
+        """A source's name: the reserved one of files in the language, others as written."""
+        key = f"source_{name}"
+        return TEXT[key][self._i] if key in TEXT else name
+
     def team(self, name: str) -> str:
         """A team's name: the reserved ones in the language, a group's as the file names it."""
         key = f"team_{name}"
@@ -442,6 +454,22 @@ class Words:
             return sign + (f"{number}\u00a0€" if self.lang == "fr" else f"€{number}")
         return sign + self.number(abs(value), decimals)
 
+    def _suffix(self, kpi: str) -> str:
+        unit = KPIS[kpi].unit if kpi in KPIS else "count"
+        return {"share": "\u00a0pts", "money": "\u00a0€" if self.lang == "fr" else ""}.get(
+            unit, "")
+
+    def decimals(self, kpi: str, low: float, high: float) -> int | None:
+        """The fewest decimals (None: the KPI's own) at which an interval's two ends differ
+        and neither nonzero end rounds to zero."""
+        for decimals in (None, 1, 2, 3, 4):
+            ends = [self.difference(kpi, v, decimals) for v in (low, high)]
+            shown = all(v == 0 or any(c in "123456789" for c in e)
+                        for v, e in zip((low, high), ends, strict=True))
+            if ends[0] != ends[1] and shown:
+                return decimals
+        return 4
+
     def interval(self, kpi: str, low: float, high: float) -> str:
         """A difference's 95 % interval, `[−28 768 ; +30 148] €`, `[−11,0 ; −9,7] pts`, with
         enough digits that its two ends differ; `no change` when it is a single point at zero,
@@ -451,18 +479,17 @@ class Words:
         if low == high:
             return self.t("no_change") if low == 0 else self.t("every_simulation")
         sep = " ; " if self.lang == "fr" else "; "
-        unit = KPIS[kpi].unit if kpi in KPIS else "count"
-        suffix = {"share": "\u00a0pts", "money": "\u00a0€" if self.lang == "fr" else ""}.get(
-            unit, "")
-        for decimals in (None, 1, 2, 3, 4):
-            ends = [self.difference(kpi, v, decimals) for v in (low, high)]
-            if suffix:
-                ends = [e.removesuffix(suffix) for e in ends]
-            shown = all(v == 0 or any(c in "123456789" for c in e)
-                        for v, e in zip((low, high), ends, strict=True))  # no rounded zero
-            if ends[0] != ends[1] and shown:
-                break
+        suffix = self._suffix(kpi)
+        decimals = self.decimals(kpi, low, high)
+        ends = [self.difference(kpi, v, decimals).removesuffix(suffix) if suffix
+                else self.difference(kpi, v, decimals) for v in (low, high)]
         return f"[{ends[0]}{sep}{ends[1]}]{suffix}"
+
+    def difference_within(self, kpi: str, diff: float, low: float, high: float) -> str:
+        """A difference with as many decimals as its interval needs (never a rounded −0,0)."""
+        if math.isnan(low) or math.isnan(high) or low == high:
+            return self.difference(kpi, diff)
+        return self.difference(kpi, diff, self.decimals(kpi, low, high))
 
     def date(self, day: date) -> str:
         """`lundi 3 mars 2025` in French, `Monday 3 March 2025` in English."""

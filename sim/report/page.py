@@ -13,6 +13,7 @@ in `#self-check`, which the browser tests read. A print stylesheet lays it out o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -102,10 +103,12 @@ window.addEventListener('load', function () {
         if (cell.scrollWidth > cell.clientWidth + 1) { overflow += 1; }
       });
     });
-    var tallest = 0;
+    var tallest = 0, which = '';
     document.querySelectorAll('table.kpis tbody tr').forEach(function (row) {
-      tallest = Math.max(tallest, row.getBoundingClientRect().height);
+      var height = row.getBoundingClientRect().height;
+      if (height > tallest) { tallest = height; which = row.cells[0].textContent; }
     });
+    check.setAttribute('data-tallest-row', which);
     check.setAttribute('data-overflow', String(overflow));
     check.setAttribute('data-tallest', String(Math.round(tallest)));
     check.textContent = window.__errors.join('\\n');
@@ -125,8 +128,10 @@ def figures(results: Results, words: Words) -> list[go.Figure]:
                 results.points, results.breakeven, results.breakeven_parameter,
                 str(results.breakeven["kpi"].iloc[0]), results.parameters, words))
         return [f for f in out if f is not None and says_something(f)]
-    return [f for f in charts.all_charts([r.option for r in results.runs], words)
-            if says_something(f)]
+    scenarios = [r.scenario for r in results.runs]
+    options = [replace(r.option, name=short_title(r.scenario, words, scenarios))
+               for r in results.runs]  # options named by their titles, as in the text
+    return [f for f in charts.all_charts(options, words) if says_something(f)]
 
 
 CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
@@ -135,18 +140,16 @@ CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False,
 """Chart toolbars: nothing that uploads or links to plotly's cloud (a confidential document)."""
 
 
-def says_something(fig: go.Figure) -> bool:
-    """Whether a chart shows more than a flat line or a single value: some trace has two
-    different values, or two traces differ."""
-    values: set[float] = set()
-    for trace in fig.data:
-        y = getattr(trace, "y", None)
-        if y is None:
-            continue
-        values.update(round(float(v), 9) for v in y if v is not None and v == v)
-        if len(values) > 1:
-            return True
-    return False
+def says_something(fig: go.Figure, flat: float = 0.01) -> bool:
+    """Whether a chart shows more than flat lines or a single value: its values spread over
+    more than `flat` of their largest size (a line at 96 % give or take half a point says
+    nothing the key figures do not)."""
+    values = [float(v) for trace in fig.data if getattr(trace, "y", None) is not None
+              for v in trace.y if v is not None and v == v]
+    if len(values) < 2:
+        return False
+    size = max(abs(v) for v in values)
+    return size > 0 and max(values) - min(values) > flat * size
 
 
 def _section(key: str, words: Words, body: str, note: str = "") -> str:

@@ -31,9 +31,14 @@ from sim.report.verdict import (
 FIRST_ROWS = ("right_on_time_rate", "callback_on_time_rate", "unanswered_rate",
               "resolution_hours_mean", "resolution_hours_p90", "cost_total",
               "cost_per_right_answer", "inhouse_advisors", "inhouse_fte",
-              "work_hours_per_advisor", "overtime_hours_per_advisor", "occupancy",
-              "occupancy_p90", "occupancy_max")
-"""The key figures a meeting asks first: the promise, the wait, the money, the people."""
+              "work_hours_per_advisor", "inhouse_work_hours", "overtime_hours_per_advisor",
+              "overtime_hours", "occupancy", "occupancy_p90", "occupancy_max")
+"""The key figures a meeting asks first: the promise, the wait, the money, the people (the
+totals of hours beside their value per advisor)."""
+
+TOTALS = ("overtime_hours", "inhouse_work_hours")
+"""Totals that mislead beside a headcount change: not coloured when the headcounts differ
+(their value per advisor, next row up, is)."""
 
 
 def esc(text: Any) -> str:
@@ -97,7 +102,9 @@ def _value_cell(results: Results, run: RunData, kpi: str, words: Words, vs_base:
     d = difference(results, run, kpi) if vs_base else None
     if d is not None:
         parts.append(_diff_text(d, words))
-        css = f" {d.colour}" if d.colour else ""
+        headcount = difference(results, run, "inhouse_advisors")
+        regrown = kpi in TOTALS and headcount is not None and headcount.diff != 0
+        css = f" {d.colour}" if d.colour and not regrown else ""
     target = run.scenario.targets.get(kpi)
     if target is not None:
         share = met_share(run, kpi, target)
@@ -116,7 +123,8 @@ def _diff_text(d: Difference, words: Words) -> str:
     if d.low == d.high:
         interval = f"({interval})"
     return (f"<small class='diff'>{esc(words.t('difference_short'))} "
-            f"{esc(words.difference(d.kpi, d.diff))} {esc(interval)}</small>")
+            f"{esc(words.difference_within(d.kpi, d.diff, d.low, d.high))} {esc(interval)}"
+            "</small>")
 
 
 def options_list(results: Results, words: Words) -> str:

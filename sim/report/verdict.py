@@ -119,7 +119,8 @@ def change(words: Words, d: Difference, more: str, less: str, **values: Any) -> 
     if d.low == d.high:
         interval = f"({interval})"
     if not d.measurable:
-        return words.t("no_difference", diff=words.difference(d.kpi, d.diff), interval=interval)
+        return words.t("no_difference", interval=interval,
+                       diff=words.difference_within(d.kpi, d.diff, d.low, d.high))
     unit = KPIS[d.kpi].unit
     size = (words.difference(d.kpi, abs(d.diff)).lstrip("+") if unit == "share"
             else words.kpi_value(d.kpi, abs(d.diff)))
@@ -179,11 +180,20 @@ def cost(results: Results, words: Words) -> str:
         part = f"{option_name(results, run, words)} {words.money(mean(run, 'cost_total'))}"
         if d is not None:
             part += ", " + change(words, d, "s_dearer", "s_cheaper")
+            pieces = [f"{words.label(k).lower()} {words.difference(k, p.diff)}"
+                      for k in COST_PARTS if (p := difference(results, run, k)) is not None
+                      and p.measurable]
+            if pieces:
+                part += ", " + words.t("s_parts", parts=", ".join(pieces))
         per_right = mean(run, "cost_per_right_answer")
         if not math.isnan(per_right):
             part += " " + words.t("s_per_right", value=words.money(per_right))
         parts.append(part)
     return words.t("s_cost", parts=words.join(parts))
+
+
+COST_PARTS = ("cost_inhouse", "cost_provider", "cost_experts")
+"""What a cost difference is made of."""
 
 
 def waiting(results: Results, words: Words) -> str:

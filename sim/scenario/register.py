@@ -3,7 +3,7 @@
 Reference scenarios carry, next to each value, either the fact it comes from (`[seed 000]
 "quinze conseillers"`) or `assumption: <reason>`; a value computed from facts says `derived`.
 The reason in French follows on a comment line of its own starting `hypothèse :` (or
-`déduit :`); the French report shows it, and marks the English one when there is none.
+`déduit :`, `fait :`); the French report shows it, and marks the English one when there is none.
 This module reads those comments back (the TOML parser drops them), following `extends` from
 the parent to the child, so that a works council can see at a glance which parts of an answer
 rest on the source documents and which on someone's guess.
@@ -36,7 +36,7 @@ class Entry:
     note_fr: str = ""
 
 
-_FRENCH = re.compile(r"(?:^|\s)((?:hypothèse|déduit)\s*:.*)$", re.IGNORECASE)
+_FRENCH = re.compile(r"(?:^|\s)((?:hypothèse|déduit|fait)\s*:.*)$", re.IGNORECASE)
 
 
 def split_reason(note: str) -> tuple[str, str]:
