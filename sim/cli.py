@@ -95,6 +95,8 @@ ExcelFr = Annotated[bool, typer.Option(
     "--excel-fr", help="Also write each CSV for French Excel (name.fr.csv: ';', decimal comma).")]
 Report = Annotated[bool, typer.Option(
     "--report", help="Also write the HTML report (report.html) in the output folder.")]
+
+
 def _lang(value: str) -> Lang:
     if value not in ("en", "fr"):
         raise typer.BadParameter(f"--lang must be en or fr (got {value!r})")

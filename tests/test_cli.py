@@ -142,6 +142,15 @@ def test_a_bad_lang_is_refused_before_anything_is_simulated(tmp_path: Path) -> N
     assert not out.exists()  # nothing simulated, nothing written
 
 
+def test_an_output_folder_that_is_a_file_is_refused_before_anything_is_simulated(
+        tmp_path: Path) -> None:
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    result = runner.invoke(app, ["compare", *_options(tmp_path, "a", "b"), "--out", str(out)])
+    assert result.exit_code == 2 and "is a file, not a folder" in " ".join(result.output.split())
+    assert not (tmp_path / ".store").exists() and out.read_text() == "not a folder"
+
+
 def test_compare_writes_to_a_folder_named_after_all_its_options(tmp_path: Path,
                                                                  monkeypatch: Any) -> None:
     monkeypatch.chdir(tmp_path)

@@ -227,7 +227,8 @@ def equity(options: list[Option], words: Words) -> go.Figure | None:
     return _layout(fig, words, words.t("equity"))
 
 
-SWEEP_KPIS = ["cost_total", "callback_on_time_rate", "service_level", "occupancy"]
+SWEEP_KPIS = ["cost_total", "right_on_time_rate", "callback_on_time_rate", "service_level",
+              "occupancy"]
 
 
 def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> go.Figure | None:
