@@ -32,7 +32,7 @@ from sim.console import (
     staffing_table,
     summary_table,
 )
-from sim.experiments.compare import check_folder, compare, default_folder
+from sim.experiments.compare import compare, default_folder
 from sim.experiments.staffing import parse_target, plateaued, search
 from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
 from sim.glossary import KPIS
@@ -289,8 +289,6 @@ def compare_command(
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
     wanted = _precision(precision or [])
-    with _failures():
-        check_folder(out_dir or default_folder(loaded), loaded)
     folder = _claim(out_dir, default_folder(loaded))
     with _failures(), _progress("compare") as update:
         result = compare(loaded, replications=replications, seed=seed, workers=workers,

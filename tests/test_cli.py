@@ -159,20 +159,6 @@ def test_compare_writes_to_a_folder_named_after_all_its_options(tmp_path: Path,
     assert (tmp_path / "results" / "compare-a+b" / "comparison.csv").exists()
 
 
-def test_compare_refuses_a_folder_holding_another_comparison_and_names_it(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    first = runner.invoke(app, ["compare", *_options(tmp_path, "a", "b"), "--out", str(out),
-                                "--workers", "1", "--report"])
-    assert first.exit_code == 0, first.output
-    before = sorted(p.name for p in out.iterdir())
-    second = runner.invoke(app, ["compare", *_options(tmp_path, "a", "c"), "--out", str(out),
-                                 "--workers", "1"])
-    assert second.exit_code == 2
-    message = " ".join(second.output.split())
-    assert str(out) in message and "a comparison of a, b" in message
-    assert sorted(p.name for p in out.iterdir()) == before  # nothing touched
-
-
 def test_rerunning_a_comparison_leaves_no_report_of_the_earlier_run(tmp_path: Path) -> None:
     out = tmp_path / "out"
     options = _options(tmp_path, "a", "b")

@@ -13,7 +13,6 @@ mean and of each paired difference) is narrower than asked, or until a cap.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -61,8 +60,7 @@ class Comparison:
         return self.runs[0]
 
     def write(self, folder: str | Path, french: bool = False) -> Path:
-        """`comparison.csv`, and each scenario's result folder under `<folder>/<name>/` (a
-        folder holding another comparison is refused first: see `check_folder`)."""
+        """`comparison.csv`, and each scenario's result folder under `<folder>/<name>/`."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         previous = folders.begin(folder)
@@ -77,34 +75,10 @@ class Comparison:
 
 
 def default_folder(scenarios: list[Scenario]) -> Path:
-    """`results/compare-<base>+<option>+...`: a folder named after every option compared."""
+    """`results/compare-<base>+<option>+...`: a folder named after every option compared, so
+    that two comparisons never share one unless `--out` says so (and then the earlier one's
+    files are removed: `sim.folders`)."""
     return Path("results") / ("compare-" + "+".join(s.name for s in scenarios))
-
-
-class OtherResults(ValueError):
-    """The output folder holds another comparison, or another kind of result."""
-
-
-def check_folder(folder: Path, scenarios: list[Scenario]) -> None:
-    """Refuse to write a comparison where another result lives: a comparison of other options
-    (its folder would mix both), a run or a sweep."""
-    path = folder / "manifest.json"
-    if not path.exists():
-        return
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    names = [s.name for s in scenarios]
-    held = [str(s.get("name")) for s in manifest.get("scenarios", [])
-            if isinstance(s, dict)] if isinstance(manifest, dict) else []
-    if held == names:
-        return
-    what = (f"a comparison of {', '.join(held)}" if held else
-            f"the results of {manifest.get('scenario') or manifest.get('sweep') or 'a run'}")
-    raise OtherResults(f"{folder} already holds {what}: writing the comparison of "
-                      f"{', '.join(names)} there would mix both; give another --out (or "
-                      "remove that folder)")
 
 
 def check_names(scenarios: list[Scenario]) -> None:
