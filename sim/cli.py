@@ -32,7 +32,7 @@ from sim.console import (
     staffing_table,
     summary_table,
 )
-from sim.experiments.compare import compare
+from sim.experiments.compare import compare, default_folder
 from sim.experiments.staffing import parse_target, plateaued, search
 from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
 from sim.glossary import KPIS
@@ -95,14 +95,17 @@ ExcelFr = Annotated[bool, typer.Option(
     "--excel-fr", help="Also write each CSV for French Excel (name.fr.csv: ';', decimal comma).")]
 Report = Annotated[bool, typer.Option(
     "--report", help="Also write the HTML report (report.html) in the output folder.")]
-Language = Annotated[str, typer.Option(
-    "--lang", help="Language of the report: en or fr.")]
 
 
 def _lang(value: str) -> Lang:
     if value not in ("en", "fr"):
         raise typer.BadParameter(f"--lang must be en or fr (got {value!r})")
     return value  # type: ignore[return-value]
+
+
+Language = Annotated[str, typer.Option(
+    "--lang", callback=_lang, help="Language of the report: en or fr.")]
+"""Checked when the command line is read, before anything is simulated."""
 
 
 def _write_report(folder: Path, lang: str, png: bool = False) -> None:
@@ -276,7 +279,8 @@ def compare_command(
     max_replications: Annotated[int, typer.Option(
         min=2, help="Cap for --precision.")] = 200,
     out_dir: Annotated[Path | None, typer.Option(
-        "--out", help="Output folder (default: results/compare-<base>).")] = None,
+        "--out", help="Output folder (default: results/compare-<base>+<option>+...).")
+    ] = None,
     fresh: Fresh = False,
     excel_fr: ExcelFr = False,
     report: Report = False,
@@ -285,7 +289,7 @@ def compare_command(
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
     wanted = _precision(precision or [])
-    folder = _claim(out_dir, Path("results") / f"compare-{loaded[0].name}")
+    folder = _claim(out_dir, default_folder(loaded))
     with _failures(), _progress("compare") as update:
         result = compare(loaded, replications=replications, seed=seed, workers=workers,
                          precision=wanted, max_replications=max_replications,
@@ -305,6 +309,7 @@ def compare_command(
                       f"±{asked:g}: its widest 95 % half-width is ±{half:.3g}.",
                       markup=False, highlight=False, style="yellow")
     out.print("Green: better than the base, red: worse (the interval excludes no change). "
+              "The report colours only material differences (thresholds in its glossary). "
               f"Results written to [bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)

@@ -13,6 +13,16 @@ from typing import Literal
 
 Direction = Literal["higher", "lower", "neutral"]
 
+MATERIALITY: dict[str, tuple[Literal["absolute", "relative"], float]] = {
+    "share": ("absolute", 0.005),
+    "money": ("relative", 0.01),
+    "hours": ("relative", 0.05),
+    "seconds": ("relative", 0.05),
+    "count": ("relative", 0.05),
+}
+"""The smallest difference worth a colour, by unit unless a KPI says otherwise: half a point
+on a rate, 1 % of the base option's value on money, 5 % of it on hours, seconds and counts."""
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -23,13 +33,34 @@ class Kpi:
     better: Direction
     en: str
     fr: str
+    material: tuple[Literal["absolute", "relative"], float] | None = None
+    """The smallest difference worth a colour (default: `MATERIALITY` of the unit)."""
 
-    def verdict(self, diff: float, low: float, high: float) -> str:
+    @property
+    def materiality(self) -> tuple[Literal["absolute", "relative"], float]:
+        """(`absolute`, x): a difference of at least x (a share: 0.005 is half a point);
+        (`relative`, x): at least x times the base option's value."""
+        return self.material or MATERIALITY[self.unit]
+
+    def material_threshold(self, base: float) -> float:
+        """The smallest difference from `base` that is material."""
+        kind, size = self.materiality
+        return size if kind == "absolute" else size * abs(base)
+
+    def verdict(self, diff: float, low: float, high: float, base: float | None = None) -> str:
         """`better` or `worse` for a difference whose interval `[low, high]` excludes no
-        change, on a KPI with a better direction; empty otherwise."""
-        if self.better == "neutral" or math.isnan(low) or not (low > 0 or high < 0):
+        change, on a KPI with a better direction, and (given the `base` value) at least
+        material; empty otherwise."""
+        if self.better == "neutral" or math.isnan(low) or not measurable(low, high):
+            return ""
+        if base is not None and not abs(diff) >= self.material_threshold(base):
             return ""
         return "better" if (diff > 0) == (self.better == "higher") else "worse"
+
+
+def measurable(low: float, high: float) -> bool:
+    """Whether a difference's 95 % interval `[low, high]` excludes zero."""
+    return bool(low > 0 or high < 0)
 
 
 _KPIS = (
@@ -69,6 +100,13 @@ _KPIS = (
         "reached whose deadline falls after the horizon are not counted)",
         "part des contacts à rappeler joints avant l'échéance (contacts non joints dont "
         "l'échéance tombe après l'horizon non comptés)"),
+    Kpi("right_on_time_rate", "share", "higher",
+        "the promise: share of the contacts owed an answer within a deadline (the deadline "
+        "falling before the horizon ends) whose correct answer reached the member before it; a "
+        "provider's wrong answer is no answer until its remediation reaches the member",
+        "la promesse : part des contacts dus dans un délai (échéance avant la fin de "
+        "l'horizon) dont la réponse juste est parvenue à l'adhérent avant l'échéance ; une "
+        "réponse erronée du prestataire ne compte qu'une fois corrigée auprès de l'adhérent"),
     Kpi("callback_hours_p90", "hours", "lower",
         "90th percentile of hours from request to the member being reached",
         "9e décile des heures entre la demande et le rappel abouti"),
@@ -101,10 +139,42 @@ _KPIS = (
         "9e décile des heures entre le premier contact et la réponse"),
     Kpi("open_at_end", "count", "lower", "contacts not yet answered when the horizon ends",
         "contacts sans réponse à la fin de l'horizon"),
-    Kpi("overtime_hours", "hours", "lower", "in-house advisor time worked past shift end",
-        "temps travaillé par les conseillers internes après la fin de service"),
-    Kpi("inhouse_work_hours", "hours", "neutral", "hours in-house advisors spent working",
-        "heures de travail des conseillers internes"),
+    Kpi("unanswered_rate", "share", "lower",
+        "share of the contacts that never got an answer: gave up, last attempt on closed "
+        "lines, never reached, or still open when the horizon ends",
+        "part des contacts restés sans réponse : abandon, dernier appel lignes fermées, "
+        "jamais joints, ou encore ouverts à la fin de l'horizon"),
+    Kpi("overtime_hours", "hours", "lower",
+        "in-house advisor time worked past shift end, all advisors together",
+        "temps travaillé par les conseillers internes après la fin de service, tous "
+        "ensemble"),
+    Kpi("inhouse_work_hours", "hours", "neutral",
+        "hours in-house advisors spent working, all advisors together",
+        "heures de travail des conseillers internes, tous ensemble"),
+    Kpi("inhouse_advisors", "count", "neutral",
+        "in-house headcount: advisors on the in-house roster in the measured window",
+        "effectif interne : conseillers au planning interne dans la fenêtre mesurée",
+        ("absolute", 0.5)),
+    Kpi("inhouse_fte", "count", "neutral",
+        "paid in-house full-time equivalents: paid hours (scheduled, absences and meetings "
+        "included, plus overtime) / the scheduled hours of the in-house advisor with the "
+        "longest schedule",
+        "équivalents temps plein internes payés : heures payées (planifiées, absences et "
+        "réunions comprises, plus heures supplémentaires) / heures planifiées du conseiller "
+        "interne au plus long planning", ("absolute", 0.1)),
+    Kpi("work_hours_per_advisor", "hours", "lower",
+        "in-house work hours / in-house headcount: the load on each person",
+        "heures de travail internes / effectif interne : la charge de chacun"),
+    Kpi("overtime_hours_per_advisor", "hours", "lower",
+        "in-house overtime hours / in-house headcount",
+        "heures supplémentaires internes / effectif interne"),
+    Kpi("occupancy_max", "share", "lower",
+        "occupancy of the busiest in-house advisor over the window (work / time on the lines)",
+        "occupation du conseiller interne le plus chargé sur la fenêtre (travail / temps de "
+        "présence)"),
+    Kpi("occupancy_p90", "share", "lower",
+        "occupancy that 9 in-house advisors in 10 stay under, over the window",
+        "occupation sous laquelle restent 9 conseillers internes sur 10, sur la fenêtre"),
     Kpi("provider_share", "share", "neutral",
         "share of contacts whose first contact the provider handled",
         "part des contacts dont le premier contact a été traité par le prestataire"),
@@ -145,10 +215,18 @@ _KPIS = (
     Kpi("cost_per_contact", "money", "lower", "cost_total / contacts",
         "coût total / contacts"),
     Kpi("cost_per_on_time_answer", "money", "lower",
-        "cost_total / members answered on time (answered, and reached before the deadline "
-        "when a callback was owed)",
-        "coût total / adhérents répondus à temps (répondus, et rappelés avant l'échéance "
-        "quand un rappel était dû)"),
+        "cost_total / members answered in the end and, when a callback was owed, reached "
+        "before the deadline — by anyone, with the right answer or a provider's wrong answer "
+        "put right later (cost_per_right_answer is the promise's)",
+        "coût total / adhérents répondus au bout du compte et, quand un rappel était dû, "
+        "joints avant l'échéance — par quiconque, avec la bonne réponse ou une réponse erronée "
+        "du prestataire corrigée plus tard (le coût par réponse juste à temps est celui de la "
+        "promesse)"),
+    Kpi("cost_per_right_answer", "money", "lower",
+        "cost_total / contacts whose correct answer reached them, before the deadline when "
+        "one was owed",
+        "coût total / contacts dont la réponse juste leur est parvenue, avant l'échéance "
+        "quand il y en avait une"),
 )
 
 KPIS: dict[str, Kpi] = {k.name: k for k in _KPIS}

@@ -63,7 +63,7 @@ def test_the_register_csv_is_written_with_one_row_per_value(tmp_path: Path) -> N
     result = runner.invoke(cli.app, ["assumptions", str(path), "--csv", str(csv)])
     assert result.exit_code == 0, result.output
     written = pd.read_csv(csv, keep_default_na=False, dtype=str)
-    assert list(written.columns) == ["path", "value", "kind", "note", "file"]
+    assert list(written.columns) == ["path", "value", "kind", "note", "file", "note_fr"]
     pd.testing.assert_frame_equal(written, register(path).astype(str))
     # three files deep: the grandparent's facts, the parent's and the child's assumptions
     assert set(written["file"]) == {"das-inhouse-48h.toml", "das-eco-outsourced.toml",

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -121,3 +122,51 @@ def test_erlang_refuses_a_duration_without_unit() -> None:
     result = runner.invoke(app, ["erlang", "--calls-per-hour", "200", "--aht", "3"])
     assert result.exit_code == 2
     assert "unit" in result.output
+
+
+def _options(tmp_path: Path, *names: str) -> list[str]:
+    paths = []
+    for name in names:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(GOOD.replace('name = "cli-check"', f'name = "{name}"'))
+        paths.append(str(path))
+    return paths
+
+
+def test_a_bad_lang_is_refused_before_anything_is_simulated(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["compare", *_options(tmp_path, "a", "b"), "--out", str(out),
+                                 "--report", "--lang", "de"])
+    assert result.exit_code == 2
+    assert "--lang must be en or fr" in result.output
+    assert not out.exists()  # nothing simulated, nothing written
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_anything_is_simulated(
+        tmp_path: Path) -> None:
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    result = runner.invoke(app, ["compare", *_options(tmp_path, "a", "b"), "--out", str(out)])
+    assert result.exit_code == 2 and "is a file, not a folder" in " ".join(result.output.split())
+    assert not (tmp_path / ".store").exists() and out.read_text() == "not a folder"
+
+
+def test_compare_writes_to_a_folder_named_after_all_its_options(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["compare", *_options(tmp_path, "a", "b"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "results" / "compare-a+b" / "comparison.csv").exists()
+
+
+def test_rerunning_a_comparison_leaves_no_report_of_the_earlier_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = _options(tmp_path, "a", "b")
+    first = runner.invoke(app, ["compare", *options, "--out", str(out), "--workers", "1",
+                                "--report"])
+    assert first.exit_code == 0, first.output
+    assert (out / "report.html").exists()
+    again = runner.invoke(app, ["compare", *options, "--out", str(out), "--workers", "1",
+                                "-n", "3"])
+    assert again.exit_code == 0, again.output
+    assert not (out / "report.html").exists() and not (out / "report.en.html").exists()

@@ -408,3 +408,20 @@ def test_the_providers_talk_factor_applies_to_all_its_advisor_work_research_incl
     durations = dict(zip(tasks["kind"], tasks["end_min"] - tasks["start_min"], strict=True))
     assert durations["call"] == 20.0 and durations["callback"] == 10.0
     assert durations["research"] == 60.0, f"research took {durations['research']} minutes"
+
+
+def test_more_provider_errors_lower_the_right_answer_on_time_not_the_callbacks_on_time() -> None:
+    """A member reached on time with a wrong answer is called back on time, but has not had
+    the right answer on time: only `right_on_time_rate` sees the provider's errors."""
+    from sim.experiments.compare import compare
+
+    short = {"horizon.end": "2025-03-31"}
+    base = with_overrides(load_scenario(SCENARIOS / "das-eco-outsourced.toml"), short)
+    worse = with_overrides(base, {"name": "more-errors", "outsourcing.defect_rate": 0.30,
+                                  "outsourcing.initial_defect_rate": 0.30})
+    table = compare([base, worse], replications=3, workers=1).table.set_index(["scenario", "kpi"])
+    right = table.loc[("more-errors", "right_on_time_rate")]
+    called = table.loc[("more-errors", "callback_on_time_rate")]
+    assert right["diff_ci_high"] < 0  # measurably lower
+    assert right["diff_mean"] < -0.10  # about 22 more members in 100 get a wrong answer first
+    assert abs(called["diff_mean"]) < abs(right["diff_mean"]) / 10

@@ -8,19 +8,21 @@ for a person to look at.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.report import charts
 from sim.report.language import Words
-from sim.report.page import build, load_results, write_report
+from sim.report.page import build, load_results, says_something, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -80,7 +82,8 @@ def test_report_is_one_self_contained_file_with_plotly_embedded_once(comparison:
 def test_report_sections_come_in_the_order_a_reader_needs(comparison: Path) -> None:
     page = (comparison / "report.en.html").read_text(encoding="utf-8")
     positions = [page.index(f"id='{section}'") for section in
-                 ("findings", "options", "kpis", "charts", "assumptions", "provenance")]
+                 ("summary", "findings", "options", "kpis", "differs", "charts", "assumptions",
+                  "glossary", "provenance")]
     assert positions == sorted(positions)
 
 
@@ -115,15 +118,61 @@ def test_english_report_speaks_english(comparison: Path) -> None:
     assert "Ce que dit la simulation" not in page
 
 
-def test_headline_says_which_option_keeps_the_promise_and_what_it_costs(comparison: Path) -> None:
-    results = load_results(comparison)
-    page, figures = build(results, "fr")
-    findings = page[page.index("id='findings'"):page.index("id='options'")]
-    assert "La promesse (au moins 95" in findings
-    assert "la tient" in findings or "ne la tient" in findings
-    assert "coûte" in findings and "€" in findings
-    assert "hypothèses" in findings  # what the answer rests on
-    assert len(figures) >= 5
+def test_summary_names_both_headcounts_the_right_answer_on_time_and_no_unsupported_direction(
+        comparison: Path) -> None:
+    """The done-means of issue 11: `compare das-inhouse-48h das-eco-outsourced --report
+    --lang fr` (three months here)."""
+    page = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    top = html.unescape(re.sub(r"<[^>]+>", " ", page[page.index("id='summary'"):
+                                                        page.index("id='findings'")]))
+    sentences = re.findall(r"<li>(.*?)</li>", page[page.index("id='summary'"):
+                                                   page.index("id='findings'")])
+    assert 4 <= len(sentences) <= 6
+    assert "24 conseillers internes" in top and "11 conseillers internes" in top
+    promise = html.unescape(sentences[0])
+    assert promise.startswith("La promesse — la réponse juste")
+    assert len(re.findall(r"\d+,\d\u00a0%", promise)) >= 4  # right answer and callbacks, both
+    assert "conseillers internes 24 | 11" in top  # what the verdict rests on, side by side
+    for direction in re.finditer(r"de (?:plus|moins) \[([^\]]+)\]", top):
+        low, high = direction.group(1).split(" ; ")
+        assert low[0] == high[0] and low[0] in "+−", direction.group(0)  # excludes zero
+    assert "right_on_time_rate" not in top and "cost_total" not in top  # no code names
+
+
+def test_glossary_at_the_end_gives_code_names_definitions_and_colour_thresholds(
+        comparison: Path) -> None:
+    page = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    glossary = page[page.index("id='glossary'"):page.index("id='provenance'")]
+    assert "<code>right_on_time_rate</code>" in glossary
+    assert "un écart de 0,5\u00a0pts" in glossary  # half a point on a rate
+    assert "1\u00a0% de la valeur de la première option" in glossary  # on money
+    assert "Commande\u00a0:" in page
+
+
+def test_french_register_gives_french_reasons_and_marks_english_ones(comparison: Path) -> None:
+    page = html.unescape((comparison / "report.fr.html").read_text(encoding="utf-8"))
+    register = page[page.index("id='assumptions'"):page.index("id='glossary'")]
+    assert "effectif non donné par la source" in register  # staff.advisors, in French
+    assert "headcount not given in the source" not in register
+
+
+def test_chart_toolbars_have_no_upload_or_cloud_link(comparison: Path) -> None:
+    page = (comparison / "report.fr.html").read_text(encoding="utf-8")
+    configs = re.findall(r'Plotly\.newPlot\([^;]*?(\{"displaylogo"[^}]*\})', page)
+    assert configs
+    for config in configs:
+        assert '"displaylogo": false' in config and '"showSendToCloud": false' in config
+        assert "sendDataToCloud" in config  # removed from the toolbar
+    assert "@media print" in page and "size:A4" in page
+
+
+def test_charts_that_say_nothing_are_left_out() -> None:
+    flat = go.Figure(go.Scatter(x=[0, 1, 2], y=[100, 100, 100]))
+    nearly_flat = go.Figure([go.Scatter(x=[9, 10, 11], y=[95.6, 96.0, 95.8]),
+                             go.Scatter(x=[9, 10, 11], y=[95.7, 96.1, 95.9])])
+    telling = go.Figure(go.Scatter(x=[0, 1, 2], y=[90, 95, 100]))
+    assert not says_something(flat) and not says_something(nearly_flat)
+    assert says_something(telling)
 
 
 def test_report_of_a_sweep_draws_the_curves_and_the_break_even(sweep: Path) -> None:
@@ -139,15 +188,15 @@ def test_report_of_a_folder_that_is_not_a_result_is_refused(tmp_path: Path) -> N
     assert "manifest.json" in result.output
 
 
-def _open_in_chromium(page: Path, screenshot: Path, profile: Path) -> str:
+def _open_in_chromium(page: Path, screenshot: Path, profile: Path, width: int = 1280) -> str:
     """The DOM after the page ran its scripts, and a screenshot of it."""
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
              "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=15000",
-             "--hide-scrollbars"]
+             "--hide-scrollbars", f"--window-size={width},2400"]
     dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120, check=True).stdout
-    subprocess.run([*flags, "--window-size=1280,2400", f"--screenshot={screenshot}",
+    subprocess.run([*flags, f"--screenshot={screenshot}",
                     page.as_uri()], capture_output=True, timeout=120, check=True)
     return dom
 
@@ -169,6 +218,30 @@ def test_report_renders_every_chart_without_javascript_error_in_chromium(
         assert shot.exists() and shot.stat().st_size > 50_000
         if lang == "fr":
             assert "Rappels dans les délais" in dom or "Coût total" in dom
+
+
+DAS = ("das-inhouse-48h", "das-eco-outsourced", "das-eco-dis-outsourced", "das-ai-assist",
+       "das-direct-inbound")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")
+def test_five_option_report_fits_1300_pixels_without_overflow_or_tall_rows(
+        tmp_path: Path) -> None:
+    paths = [_short(tmp_path, name, f"{name}.toml", "2025-02-28") for name in DAS]
+    out = tmp_path / "five"
+    result = runner.invoke(app, ["compare", *map(str, paths), "-n", "2", "--workers", "2",
+                                 "--out", str(out), "--report", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "five-options.fr.png"
+    dom = _open_in_chromium(out / "report.fr.html", shot, tmp_path / "profile", width=1300)
+    check = re.search(r'<div id="self-check"[^>]*>', dom)
+    assert check, "the report's self-check did not run"
+    attributes = dict(re.findall(r'data-(\w+)="(\d+)"', check.group(0)))
+    assert attributes["errors"] == "0"
+    assert attributes["overflow"] == "0", "a table or a cell is wider than its room"
+    assert 0 < int(attributes["tallest"]) <= 130, attributes  # no tall, mostly empty rows
+    assert dom.count("<th>") >= 5 and shot.stat().st_size > 50_000
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (.ci/run installs Debian's)")

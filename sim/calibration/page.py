@@ -20,7 +20,6 @@ from plotly.offline import get_plotlyjs
 from sim.calibration.calibrate import Calibration
 from sim.calibration.figures import all_figures
 from sim.calibration.logs import Trap
-from sim.report.findings import translate_note
 from sim.report.language import Lang, Words
 from sim.report.page import CHECK, STYLE
 from sim.scenario.register import register
@@ -159,11 +158,20 @@ def _register(path: Path, words: Words) -> str:
     rows = "".join(
         f"<tr class='{_esc(r['kind'])}'><td><code>{_esc(r['path'])}</code></td>"
         f"<td><code>{_esc(_short(r['value']))}</code></td>"
-        f"<td>{_esc(translate_note(str(r['note']), words))}</td></tr>"
+        f"<td>{_esc(_note(str(r['kind']), str(r['note']), words))}</td></tr>"
         for r in table.to_dict("records"))
     return (f"<table class='register'><thead><tr><th>{_esc(_t(words, 'key'))}</th>"
             f"<th>{_esc(_t(words, 'value'))}</th><th>{_esc(_t(words, 'why'))}</th></tr>"
             f"</thead><tbody>{rows}</tbody></table>")
+
+
+def _note(kind: str, note: str, words: Words) -> str:
+    """The comment's own words in full (method, sample, period, digest); its leading tag said in
+    the page's language."""
+    if note.lower().startswith(kind):
+        note = note[len(kind):].lstrip(" :")
+    return f"{words.t(kind).capitalize()}\u00a0: {note}" if words.lang == "fr" else \
+        f"{words.t(kind).capitalize()}: {note}"
 
 
 def _short(value: str, limit: int = 120) -> str:

@@ -75,6 +75,13 @@ class Comparison:
         return folder
 
 
+def default_folder(scenarios: list[Scenario]) -> Path:
+    """`results/compare-<base>+<option>+...`: a folder named after every option compared, so
+    that two comparisons never share one unless `--out` says so (and then the earlier one's
+    files are removed: `sim.folders`)."""
+    return Path("results") / ("compare-" + "+".join(s.name for s in scenarios))
+
+
 def check_names(scenarios: list[Scenario]) -> None:
     """Refuse two options with the same name: their results would share a folder."""
     names = [s.name for s in scenarios]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.glossary import KPIS
-from sim.measures.money import costs, measured_days, per_on_time_answer
+from sim.measures.money import costs, measured_days, per_on_time_answer, per_right_answer
 
 # `met_share` and `paired` are re-exported: the report reads them as `kpis.met_share`, ...
 from sim.measures.statistics import mean_ci
@@ -169,7 +169,23 @@ def contact_kpis(tables: Tables, scenario: Scenario,
     out["resolution_hours_mean"] = float(hours.mean()) if len(hours) else math.nan
     out["resolution_hours_p90"] = float(hours.quantile(0.9)) if len(hours) else math.nan
     out["open_at_end"] = int((measured["outcome"] == _OPEN).sum())
+    outcome = measured["outcome"].astype(str)
+    out["unanswered_rate"] = _ratio(outcome.isin(UNANSWERED).sum(), len(measured))
     return out
+
+
+UNANSWERED = tuple(o.label for o in (ContactOutcome.ABANDONED, ContactOutcome.CLOSED,
+                                     ContactOutcome.UNREACHABLE, ContactOutcome.OPEN))
+"""Contact outcomes in which the member never got an answer (`unanswered_rate`)."""
+
+
+def right_on_time(contacts: pd.DataFrame) -> pd.Series:
+    """Per contact: its correct answer reached the member, before its deadline when it was
+    owed one. A provider's wrong answer is no answer: the contact is answered (`answered_min`)
+    only when the remediation reaches the member."""
+    answered = contacts["outcome"].astype(str) == _ANSWERED
+    owed = contacts["deadline_min"].notna()
+    return answered & (~owed | (contacts["answered_min"] <= contacts["deadline_min"]))
 
 
 def _callback_kpis(measured: pd.DataFrame, end: float) -> dict[str, float]:
@@ -179,9 +195,11 @@ def _callback_kpis(measured: pd.DataFrame, end: float) -> dict[str, float]:
     known = reached | (owed["deadline_min"] <= end) | (owed["outcome"] != _OPEN)
     on_time = reached & (owed["reached_min"] <= owed["deadline_min"])
     hours = (owed.loc[reached, "reached_min"] - owed.loc[reached, "arrived_min"]) / 60
+    due = measured[measured["deadline_min"].notna() & (measured["deadline_min"] <= end)]
     return {
         "callbacks_owed": len(owed),
         "callback_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
+        "right_on_time_rate": _ratio(right_on_time(due).sum(), len(due)),
         "callback_hours_p90": float(hours.quantile(0.9)) if len(hours) else math.nan,
         "callbacks_unreachable": int((measured["outcome"] == _UNREACHABLE).sum()),
     }
@@ -203,10 +221,23 @@ def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     """KPIs about the in-house advisors, from the advisor-day table, in the window."""
     measured = measured_days(days, scenario)
     measured = measured[measured["team"] != PROVIDER]
+    per = measured.groupby("advisor")[["work_hours", "lines_hours", "scheduled_hours",
+                                       "overtime_hours"]].sum()
+    on_lines = per[per["lines_hours"] > 0]
+    spread = on_lines["work_hours"] / on_lines["lines_hours"]
+    headcount = len(per)
+    work, overtime = float(per["work_hours"].sum()), float(per["overtime_hours"].sum())
+    full_time = float(per["scheduled_hours"].max()) if headcount else 0.0
     return {
         "occupancy": _ratio(measured["work_hours"].sum(), measured["lines_hours"].sum()),
-        "overtime_hours": float(measured["overtime_hours"].sum()),
-        "inhouse_work_hours": float(measured["work_hours"].sum()),
+        "occupancy_max": float(spread.max()) if len(spread) else math.nan,
+        "occupancy_p90": float(spread.quantile(0.9)) if len(spread) else math.nan,
+        "overtime_hours": overtime,
+        "inhouse_work_hours": work,
+        "inhouse_advisors": headcount,
+        "inhouse_fte": _ratio(per["scheduled_hours"].sum() + overtime, full_time),
+        "work_hours_per_advisor": _ratio(work, headcount),
+        "overtime_hours_per_advisor": _ratio(overtime, headcount),
     }
 
 
@@ -233,6 +264,8 @@ def _option_kpis(tables: Tables, scenario: Scenario, measured: pd.DataFrame,
         **money,
         "cost_per_contact": _ratio(money["cost_total"], len(measured)),
         "cost_per_on_time_answer": per_on_time_answer(money["cost_total"], measured),
+        "cost_per_right_answer": per_right_answer(money["cost_total"],
+                                                  int(right_on_time(measured).sum())),
     }
 
 
@@ -250,9 +283,11 @@ def replication_kpis(tables: Tables, scenario: Scenario,
     return {name: float(out[name]) for name in KPIS if name in out}
 
 
-ADVISOR_KPIS = ("occupancy", "overtime_hours", "inhouse_work_hours", "remediation_hours",
-                "cost_inhouse", "cost_provider", "cost_rework", "cost_experts", "cost_total",
-                "cost_per_contact", "cost_per_on_time_answer")
+ADVISOR_KPIS = ("occupancy", "occupancy_max", "occupancy_p90", "overtime_hours",
+                "inhouse_work_hours", "inhouse_advisors", "inhouse_fte", "work_hours_per_advisor",
+                "overtime_hours_per_advisor", "remediation_hours", "cost_inhouse",
+                "cost_provider", "cost_rework", "cost_experts", "cost_total", "cost_per_contact",
+                "cost_per_on_time_answer", "cost_per_right_answer")
 GROUP_KPIS = [k for k in KPIS if k not in ADVISOR_KPIS]
 """KPIs that can be measured for a subset of members (by source, by label)."""
 

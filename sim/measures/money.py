@@ -98,10 +98,17 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
 
 
 def per_on_time_answer(cost_total: float, measured: pd.DataFrame) -> float:
-    """Cost per member answered on time: answered, and reached before the deadline when a
-    callback was owed."""
+    """Cost per member answered and, when a callback was owed, reached before the deadline:
+    reached by anyone, with the right answer or a provider's wrong one later put right (see
+    `per_right_answer` for the promise itself)."""
     answered = measured["outcome"] == ContactOutcome.ANSWERED.label
     owed = measured["owed_min"].notna()
     on_time = answered & (~owed | (measured["reached_min"] <= measured["deadline_min"]))
     count = int(np.count_nonzero(on_time))
     return cost_total / count if count else math.nan
+
+
+def per_right_answer(cost_total: float, right_on_time: int) -> float:
+    """Cost per member whose correct answer reached them, before the deadline when one was owed
+    (`right_on_time`: how many; see `sim.measures.kpis.right_on_time`)."""
+    return cost_total / right_on_time if right_on_time else math.nan

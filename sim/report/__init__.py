@@ -4,9 +4,12 @@ It may import `sim.measures`, `sim.scenario`, `sim.glossary` and `sim.outputs`; 
 the runs or SimPy: it reads the tables a run wrote, never the model.
 
 - `results`   a results folder read back (run, comparison or sweep)
-- `findings`  the verdict and findings in plain words, from those tables
+- `verdict`   what a comparison may say (a direction only when its interval excludes zero),
+              the summary at the top, and the values that differ between the options
+- `findings`  the findings option by option in plain words, and what they rest on
 - `language`  every word of the report in French and English, number and date formats
 - `charts`    the plotly figures
+- `tables`    the report's HTML tables (key figures, what differs, register, glossary)
 - `page`      the self-contained HTML evidence pack
 - `staffing`  the staffing page: requirement by interval against the rota, targets met
 """

@@ -50,26 +50,43 @@ def _layout(fig: go.Figure, words: Words, title: str, **axes: Any) -> go.Figure:
 
 
 def callback_times(options: list[Option], words: Words) -> go.Figure | None:
-    """Share of members called back by x hours before (negative) or after each member's own
-    deadline: the curve's height at 0 is the on-time rate, whatever clock the deadline uses."""
+    """Share of members called back (solid) and given the right answer (dotted) by x hours
+    before (negative) or after each member's own deadline: the heights at 0 are the on-time
+    rate and the right-answer-on-time rate, whatever clock the deadline uses. A provider's
+    wrong answer shows as the gap between the two curves."""
     fig = go.Figure()
     for i, option in enumerate(options):
         owed = option.contacts[option.contacts["owed_min"].notna()]
         if owed.empty:
             continue
-        hours = np.sort(((owed["reached_min"] - owed["deadline_min"]) / 60).dropna().to_numpy())
-        share = np.arange(1, len(hours) + 1) / len(owed)  # never reached: the curve stays low
-        step = max(1, len(hours) // 400)
-        fig.add_trace(go.Scatter(x=hours[::step], y=100 * share[::step], name=option.name,
-                                 line={"color": PALETTE[i % 6], "shape": "hv"}))
+        _share_curve(fig, owed["reached_min"] - owed["deadline_min"], len(owed), option.name,
+                     i, "solid")
+        if "answered_min" in owed:
+            right = owed["answered_min"].where(owed["outcome"].astype(str) == "answered")
+            _share_curve(fig, right - owed["deadline_min"], len(owed),
+                         f"{option.name} · {words.t('right_answer')}", i, "dot")
     if not fig.data:
         return None
     fig.add_vline(x=0, line={"dash": "dash", "color": "#c0392b"},
                   annotation_text=words.t("deadline"))
     _percent_axis(fig, words, (0, 101))
+    hours = np.concatenate([np.asarray(t.x, dtype=float) for t in fig.data])
+    if len(hours):  # the last members' long wait would squash the curves near the deadline
+        fig.update_xaxes(range=[float(hours.min()), max(float(np.quantile(hours, 0.98)), 1.0)])
     return _layout(fig, words, words.t("hours_to_callback"),
                    xaxis_title=words.t("hours_vs_deadline"),
                    yaxis_title=words.t("share_of_members"))
+
+
+def _share_curve(fig: go.Figure, minutes: pd.Series, count: int, name: str, colour: int,
+                 dash: str) -> None:
+    """The share of `count` members whose time (minutes from the deadline) is at most x."""
+    hours = np.sort((minutes / 60).dropna().to_numpy())
+    share = np.arange(1, len(hours) + 1) / count  # never reached: the curve stays low
+    step = max(1, len(hours) // 400)
+    fig.add_trace(go.Scatter(x=hours[::step], y=100 * share[::step], name=name,
+                             line={"color": PALETTE[colour % 6], "shape": "hv",
+                                   "dash": dash}))
 
 
 def _percent_axis(fig: go.Figure, words: Words, span: tuple[float, float] | None = None,
@@ -210,7 +227,8 @@ def equity(options: list[Option], words: Words) -> go.Figure | None:
     return _layout(fig, words, words.t("equity"))
 
 
-SWEEP_KPIS = ["cost_total", "callback_on_time_rate", "service_level", "occupancy"]
+SWEEP_KPIS = ["cost_total", "right_on_time_rate", "callback_on_time_rate", "service_level",
+              "occupancy"]
 
 
 def sweep_curves(points: pd.DataFrame, parameters: list[str], words: Words) -> go.Figure | None:

@@ -1,15 +1,19 @@
-"""The findings in plain words, generated from a results folder's tables.
+"""The findings in plain words, option by option, generated from a results folder's tables.
 
-The verdict comes first (does each option keep the callback promise, what it costs, how long
-members wait for an answer), then one sentence per figure, then what the figures rest on: the
-count of facts and assumptions and, for the promise, the money and the provider, the values
-and why they were chosen. Every sentence is built from `sim.report.language` texts, so it
-reads the same in French and English.
+The summary comes first (`sim.report.verdict`); here, for each option, one sentence per topic:
+the promise (right answer on time, and called back on time), calls, cost (a direction only
+when its interval excludes zero), rework, in-house load (per advisor beside totals), the
+members' wait, members never answered by source; then what the figures rest on: the count of
+facts and assumptions and, for the promise, the money and the provider, the values and why
+they were chosen, in the reader's language. Every sentence is built from
+`sim.report.language` texts, so it reads the same in French and English.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -17,12 +21,18 @@ import pandas as pd
 from sim.measures import kpis
 from sim.report.language import Words
 from sim.report.results import Results, RunData
-from sim.scenario import Scenario, Target
+from sim.report.verdict import (
+    change,
+    comparison_row,
+    difference,
+    mean,
+    option_name,
+    title,
+)
+from sim.scenario import Target
 
-
-def mean(run: RunData, kpi: str) -> float:
-    values = run.replications[kpi].dropna() if kpi in run.replications else pd.Series()
-    return float(values.mean()) if len(values) else math.nan
+__all__ = ["comparison_row", "findings", "goal_text", "mean", "met_share", "reason",
+           "register_of", "title"]
 
 
 def met_share(run: RunData, kpi: str, target: Target) -> float:
@@ -44,139 +54,100 @@ def goal_text(words: Words, kpi: str, target: Target) -> str:
     return f"{'≥' if target.op == '>=' else '≤'} {words.kpi_value(kpi, target.value)}"
 
 
-def title(scenario: Scenario, words: Words) -> str:
-    """The scenario's title in the reader's language (its name when it has none)."""
-    if words.lang == "fr" and scenario.title_fr:
-        return scenario.title_fr
-    return scenario.title or scenario.name
-
-
-def _quote(text: str, words: Words) -> str:
-    return f"« {text} »" if words.lang == "fr" else f"“{text}”"
-
-
-def verdict(results: Results, words: Words) -> list[str]:
-    """The answer first: whether each option keeps the callback promise, and for each option
-    against the first, the money, the members' wait and the in-house load."""
-    base = results.runs[0]
-    out = []
-    promise = []
-    for run in results.runs:
-        target = run.scenario.targets.get("callback_on_time_rate")
-        rate = mean(run, "callback_on_time_rate")
-        if target is None or math.isnan(rate):
-            continue
-        share = met_share(run, "callback_on_time_rate", target)
-        key = "v_kept" if share >= 0.95 else "v_at_risk" if share >= 0.5 else "v_broken"
-        promise.append(words.t(key, option=_quote(title(run.scenario, words), words),
-                               rate=words.percent(rate), share=words.percent(share, 0)))
-    if promise:
-        target = next(r.scenario.targets["callback_on_time_rate"] for r in results.runs
-                      if "callback_on_time_rate" in r.scenario.targets)
-        out.append(words.t("v_promise", target=words.kpi_value("callback_on_time_rate",
-                                                               target.value),
-                           deadline=_deadline_text(base, words), options=words.join(promise)))
-    for run in results.runs[1:]:
-        parts = []
-        cost = comparison_row(results, run, "cost_total")
-        if cost and not math.isnan(cost["diff_mean"]) and cost["mean"] > 0:
-            parts.append(words.t("v_cheaper" if cost["diff_mean"] < 0 else "v_dearer",
-                                 amount=words.money(abs(cost["diff_mean"]))))
-        hours = comparison_row(results, run, "resolution_hours_mean")
-        if hours and abs(hours.get("diff_mean", 0)) >= 0.5:
-            parts.append(words.t("v_later" if hours["diff_mean"] > 0 else "v_sooner",
-                                 hours=words.number(abs(hours["diff_mean"]), 1),
-                                 p90=words.number(mean(run, "resolution_hours_p90")),
-                                 base_p90=words.number(mean(base, "resolution_hours_p90"))))
-        rework = comparison_row(results, run, "remediation_hours")
-        if rework and rework.get("diff_mean", 0) > 0:
-            parts.append(words.t("v_rework", hours=words.number(rework["diff_mean"])))
-        if parts:
-            out.append(words.t("v_option", option=_quote(title(run.scenario, words), words),
-                               base=_quote(title(base.scenario, words), words),
-                               parts=words.join(parts)))
-    return out
-
-
-def _deadline_text(run: RunData, words: Words) -> str:
-    callbacks = run.scenario.callbacks
-    hours = callbacks.deadline.total_seconds() / 3600
-    return words.t(f"clock_{callbacks.clock.replace('-', '_')}", hours=words.number(hours))
-
-
 def findings(results: Results, words: Words) -> list[str]:
-    """The headline findings, in plain words, from the results."""
+    """The findings option by option, in plain words, then what they rest on."""
     if results.kind == "sweep":
         return _sweep_findings(results, words)
     out: list[str] = []
-    base = results.runs[0]
-    w = words
     for run in results.runs:
-        name = _quote(title(run.scenario, w), w)
-        is_base = run is base
-        base_name = _quote(base.scenario.name, w)
-        on_time = mean(run, "callback_on_time_rate")
-        if not math.isnan(on_time):
-            key = "f_on_time" if is_base else "f_on_time_vs"
-            out.append(w.t(key, option=name, value=w.percent(on_time),
-                           target=_target_text(w, run, "callback_on_time_rate"),
-                           base_value=w.percent(mean(base, "callback_on_time_rate")),
-                           base=base_name))
-        level = mean(run, "service_level")
-        if not math.isnan(level):
-            threshold = f"{w.number(run.option.threshold_min * 60)} s"
-            if is_base:
-                out.append(w.t("f_calls", value=w.percent(level), threshold=threshold,
-                               abandon=w.percent(mean(run, "abandon_rate"))))
-            else:
-                out.append(w.t("f_calls_vs", option=name, value=w.percent(level),
-                               threshold=threshold, base_value=w.percent(
-                                   mean(base, "service_level")),
-                               abandon=w.percent(mean(run, "abandon_rate")),
-                               base_abandon=w.percent(mean(base, "abandon_rate"))))
-        cost = mean(run, "cost_total")
-        if cost > 0:
-            if is_base:
-                out.append(w.t("f_cost", value=w.money(cost),
-                               per_contact=w.money(mean(run, "cost_per_contact"))))
-            else:
-                row = comparison_row(results, run, "cost_total")
-                out.append(w.t("f_cost_vs", option=name, value=w.money(cost),
-                               diff=w.signed("cost_total", row.get("diff_mean", math.nan)),
-                               base=base_name,
-                               low=w.signed("cost_total", row.get("diff_ci_low", math.nan)),
-                               high=w.signed("cost_total", row.get("diff_ci_high", math.nan))))
-        if mean(run, "remediations") > 0 or mean(run, "handoffs") > 0:
-            out.append(w.t("f_rework", hours=w.number(mean(run, "remediation_hours")),
-                           remediations=w.number(mean(run, "remediations")),
-                           handoffs=w.number(mean(run, "handoffs"))))
-        occupancy = mean(run, "occupancy")
-        if not math.isnan(occupancy):
-            out.append(w.t("f_occupancy" if is_base else "f_occupancy_vs",
-                           value=w.percent(occupancy, 0),
-                           base_value=w.percent(mean(base, "occupancy"), 0), base=base_name))
-        hours = mean(run, "resolution_hours_mean")
-        if not math.isnan(hours):
-            if is_base:
-                out.append(w.t("f_resolution", value=w.number(hours, 1),
-                               p90=w.number(mean(run, "resolution_hours_p90"), 1)))
-            else:
-                out.append(w.t("f_resolution_vs", option=name, value=w.number(hours, 1),
-                               base_value=w.number(mean(base, "resolution_hours_mean"), 1),
-                               base=base_name))
+        for sentence in (_promise, _calls, _cost, _rework, _load, _resolution, _by_source):
+            text = sentence(results, run, words)
+            if text:
+                out.append(text)
     out.extend(_rests_on(results, words))
     return out
 
 
-def comparison_row(results: Results, run: RunData, kpi: str) -> dict[str, float]:
-    table = results.comparison
-    if table is None:
-        return {}
-    rows = table[(table["scenario"] == run.scenario.name) & (table["kpi"] == kpi)]
-    if not len(rows):
-        return {}
-    return {str(k): float(v) for k, v in rows.iloc[0].items()
-            if k in ("mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high")}
+def _names(results: Results, run: RunData, words: Words) -> dict[str, str]:
+    return {"option": option_name(results, run, words),
+            "base": option_name(results, results.runs[0], words)}
+
+
+def _promise(results: Results, run: RunData, words: Words) -> str:
+    right = mean(run, "right_on_time_rate")
+    if math.isnan(right):
+        return ""
+    return words.t("f_right", **_names(results, run, words), value=words.percent(right),
+                   called=words.percent(mean(run, "callback_on_time_rate")),
+                   target=_target_text(words, run, "callback_on_time_rate"))
+
+
+def _calls(results: Results, run: RunData, words: Words) -> str:
+    level = mean(run, "service_level")
+    if math.isnan(level):
+        return ""
+    return words.t("f_calls", **_names(results, run, words), value=words.percent(level),
+                   threshold=f"{words.number(run.option.threshold_min * 60)} s",
+                   abandon=words.percent(mean(run, "abandon_rate")))
+
+
+def _cost(results: Results, run: RunData, words: Words) -> str:
+    value = mean(run, "cost_total")
+    if not value > 0:
+        return ""
+    names = _names(results, run, words)
+    d = difference(results, run, "cost_total")
+    if d is None:
+        return words.t("f_cost", **names, value=words.money(value),
+                       per_contact=words.money(mean(run, "cost_per_contact")))
+    return words.t("f_cost_vs", **names, value=words.money(value),
+                   change=change(words, d, "s_dearer", "s_cheaper"))
+
+
+def _rework(results: Results, run: RunData, words: Words) -> str:
+    if not (mean(run, "remediations") > 0 or mean(run, "handoffs") > 0):
+        return ""
+    return words.t("f_rework", **_names(results, run, words),
+                   hours=words.number(mean(run, "remediation_hours")),
+                   remediations=words.number(mean(run, "remediations")),
+                   handoffs=words.number(mean(run, "handoffs")),
+                   value=words.money(mean(run, "cost_rework")))
+
+
+def _load(results: Results, run: RunData, words: Words) -> str:
+    occupancy = mean(run, "occupancy")
+    if math.isnan(occupancy):
+        return ""
+    return words.t("f_load", **_names(results, run, words),
+                   advisors=words.number(mean(run, "inhouse_advisors")),
+                   fte=words.number(mean(run, "inhouse_fte"), 1),
+                   value=words.percent(occupancy, 0),
+                   p90=words.percent(mean(run, "occupancy_p90"), 0),
+                   busiest=words.percent(mean(run, "occupancy_max"), 0),
+                   overtime=words.number(mean(run, "overtime_hours")),
+                   per_advisor=words.number(mean(run, "overtime_hours_per_advisor")))
+
+
+def _resolution(results: Results, run: RunData, words: Words) -> str:
+    hours = mean(run, "resolution_hours_mean")
+    if math.isnan(hours):
+        return ""
+    return words.t("f_resolution", **_names(results, run, words), value=words.number(hours, 1),
+                   p90=words.number(mean(run, "resolution_hours_p90"), 1),
+                   unanswered=words.percent(mean(run, "unanswered_rate")))
+
+
+def _by_source(results: Results, run: RunData, words: Words) -> str:
+    """Members never answered, source by source, when there are several."""
+    groups = run.option.groups_summary
+    if groups.empty or "dimension" not in groups:
+        return ""
+    rows = groups[(groups["dimension"] == "source") & (groups["kpi"] == "unanswered_rate")]
+    if rows["value"].nunique() < 2:
+        return ""
+    items = [f"{words.source(str(row['value']))} {words.percent(float(row['mean']))}"
+             for row in rows.to_dict("records")]
+    return words.t("f_by_source", **_names(results, run, words), items=words.join(items))
 
 
 RESTS_ON = {
@@ -193,7 +164,7 @@ RESTS_ON = {
 def _rests_on(results: Results, words: Words) -> list[str]:
     """What the headline figures rest on: the count of facts and assumptions, then, for the
     promise, the money and the provider's quality, the values and why they were chosen (with
-    the option's name when the options differ)."""
+    the option's name when the options differ), the reason in the reader's language."""
     register = register_of(results)
     if register.empty:
         return []
@@ -208,15 +179,39 @@ def _rests_on(results: Results, words: Words) -> list[str]:
             continue
         items = []
         for row in rows.to_dict("records"):
-            why = [", ".join(row["option"])] if len(row["option"]) < len(results.runs) else []
-            kind = str(row["kind"])
-            note = str(row["note"])
-            if note.startswith(kind):  # "assumption: why" after the kind says only why
-                note = note[len(kind):].lstrip(" :")
-            why.append(words.t(kind) + (f" — {_short(note)}" if note else ""))
-            items.append(f"{row['path']} = {row['value']} ({words.join(why)})")
+            why = ([", ".join(_short_names(results, row["option"], words))]
+                   if len(row["option"]) < len(results.runs) else [])
+            note = reason(row, words)
+            why.append(words.t(str(row["kind"])) + (f" — {note}" if note else ""))
+            items.append(f"{words.path_label(row['path'])} = {str(row['value']).strip(chr(34))} "
+                         f"({words.join(why)})")
         out.append(words.t(key, items=words.join(items)))
     return out
+
+
+def _short_names(results: Results, names: list[str], words: Words) -> list[str]:
+    by_name = {r.scenario.name: r for r in results.runs}
+    return [option_name(results, by_name[n], words) if n in by_name else n for n in names]
+
+
+def reason(row: Mapping[Any, Any], words: Words) -> str:
+    """Why a value was chosen, in the reader's language, without the leading kind; in French,
+    the English reason marked as such when the file gives no French one."""
+    kind, note = str(row["kind"]), str(row.get("note", "") or "")
+    french = str(row.get("note_fr", "") or "")
+    if words.lang == "fr" and french:
+        if french.lower().startswith(("hypothèse", "déduit", "fait")):
+            french = french.partition(":")[2].strip()
+        cited = re.search(r"\[seed [^\]]+\]", note)
+        if cited and cited.group(0) not in french:  # a fact keeps its citation
+            french = f"{cited.group(0)} {french}"
+        return _short(french)
+    if note.lower().startswith(kind):  # "assumption: why" after the kind says only why
+        note = note[len(kind):].lstrip(" :")
+    note = _short(note)
+    if words.lang == "fr" and note and kind in ("assumption", "derived", "unmarked"):
+        return f"{note} {words.t('reason_in_english')}"
+    return note
 
 
 def register_of(results: Results) -> pd.DataFrame:
@@ -224,11 +219,15 @@ def register_of(results: Results) -> pd.DataFrame:
     options that hold it (`option`); empty when no option has a register."""
     frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
               if not r.assumptions.empty]
+    columns = ["path", "value", "kind", "note", "note_fr"]
     if not frames:
-        return pd.DataFrame(columns=["path", "value", "kind", "note", "option"])
-    register = pd.concat(frames, ignore_index=True).fillna({"note": ""})
-    return register.groupby(["path", "value", "kind", "note"], sort=False,
-                            dropna=False)["option"].agg(list).reset_index()
+        return pd.DataFrame(columns=[*columns, "option"])
+    register = pd.concat(frames, ignore_index=True)
+    if "note_fr" not in register:
+        register["note_fr"] = ""
+    for column in ("note", "note_fr"):
+        register[column] = register[column].astype(object).where(register[column].notna(), "")
+    return register.groupby(columns, sort=False, dropna=False)["option"].agg(list).reset_index()
 
 
 def _short(text: str, limit: int = 110) -> str:
@@ -273,14 +272,3 @@ def _sweep_findings(results: Results, words: Words) -> list[str]:
                                    where=where))
         out.append(words.t("f_breakeven_note", replications=manifest.get("replications", "")))
     return out
-
-
-def translate_note(note: str, words: Words) -> str:
-    """The comment's own words stay as written; its leading tag is said in the language."""
-    for tag in ("assumption", "derived"):
-        if note.startswith(tag):
-            rest = note[len(tag):]
-            if words.lang == "fr" and rest.startswith(":"):
-                rest = "\u00a0" + rest  # « hypothèse : … »
-            return words.t(tag).capitalize() + rest
-    return note

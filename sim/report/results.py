@@ -89,7 +89,8 @@ def load_run(folder: Path) -> RunData:
     scenario = validate(tomllib.loads((folder / "scenario.resolved.toml").read_text(
         encoding="utf-8")), str(folder))
     contacts = _read(folder / "contacts.parquet", columns=[
-        "arrived_min", "owed_min", "deadline_min", "reached_min", "outcome", "backlog"])
+        "arrived_min", "owed_min", "deadline_min", "reached_min", "answered_min", "outcome",
+        "backlog"])
     calls = _read(folder / "calls.parquet", columns=["arrived_min", "outcome", "wait_min"])
     daily = _read(folder / "daily.csv")
     replications = _read(folder / "replications.csv")

@@ -25,8 +25,9 @@ from sim import folders
 from sim.outputs import write_text
 from sim.report.charts import PALETTE
 from sim.report.language import Lang, Words
-from sim.report.page import CHECK, STYLE, _esc
+from sim.report.page import CHECK, STYLE
 from sim.report.results import NotAResult
+from sim.report.tables import esc as _esc
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("Staffing by interval", "Effectifs par créneau"),

@@ -2,6 +2,8 @@
 
 Reference scenarios carry, next to each value, either the fact it comes from (`[seed 000]
 "quinze conseillers"`) or `assumption: <reason>`; a value computed from facts says `derived`.
+The reason in French follows on a comment line of its own starting `hypothèse :` (or
+`déduit :`, `fait :`); the French report shows it, and marks the English one when there is none.
 This module reads those comments back (the TOML parser drops them), following `extends` from
 the parent to the child, so that a works council can see at a glance which parts of an answer
 rest on the source documents and which on someone's guess.
@@ -31,9 +33,24 @@ class Entry:
     kind: str  # "fact", "derived", "assumption", "setting" or "unmarked"
     note: str
     file: str
+    note_fr: str = ""
+
+
+_FRENCH = re.compile(r"(?:^|\s)((?:hypothèse|déduit|fait)\s*:.*)$", re.IGNORECASE)
+
+
+def split_reason(note: str) -> tuple[str, str]:
+    """The English and the French reason of a comment (`assumption: … hypothèse : …`)."""
+    found = _FRENCH.search(note)
+    if found is None:
+        return note, ""
+    return note[:found.start()].strip(), found.group(1).strip()
 
 
 def _kind(note: str, value: str) -> str:
+    english, french = split_reason(note)
+    if not english and french:
+        note = "derived" if french.lower().startswith("déduit") else "assumption"
     lowered = note.lower()
     if not note and not any(ch.isdigit() for ch in value):
         return "setting"  # a choice such as a resolution or a mode, not a number to source
@@ -93,8 +110,9 @@ def read_file(path: Path) -> list[Entry]:
                 # citation tags name documents, they are not values
                 if table != "references" and key not in _NOT_VALUES:
                     note = " ".join(notes) if notes else " ".join(block)
+                    english, french = split_reason(note)
                     entries.append(Entry(f"{table}.{key}" if table else key, value,
-                                         _kind(note, value), note, path.name))
+                                         _kind(note, value), english, path.name, french))
                 block = []
         i += 1
     return entries
@@ -129,7 +147,8 @@ def _value(lines: list[str], i: int, value: str, comment: str) -> tuple[str, lis
 
 def register(path: str | Path) -> pd.DataFrame:
     """Every value of a scenario and of the files it extends (a child's value replaces its
-    parent's), with what it rests on: `path, value, kind, note, file`."""
+    parent's), with what it rests on: `path, value, kind, note, file, note_fr` (the reason
+    in French, empty when the file gives none)."""
     merged: dict[str, Entry] = {}
     for file, data in reversed(extends_chain(Path(path))):  # parents first, children override
         own = read_file(file)
@@ -144,4 +163,4 @@ def register(path: str | Path) -> pd.DataFrame:
                 del merged[key]
         merged.update({e.path: e for e in own})
     return pd.DataFrame([e.__dict__ for e in merged.values()],
-                        columns=["path", "value", "kind", "note", "file"])
+                        columns=["path", "value", "kind", "note", "file", "note_fr"])
