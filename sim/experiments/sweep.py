@@ -26,8 +26,8 @@ tasks on a Dask cluster with identical results.
 from __future__ import annotations
 
 import itertools
+import math
 import time
-import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +51,10 @@ from sim.outputs import (
 from sim.runs.execution import Progress, Task, execute
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, with_overrides
+from sim.scenario.issues import validation_issues
+from sim.scenario.reading import read_toml
+from sim.scenario.sections import MAX_REPLICATIONS
+from sim.scenario.units import Integer
 
 
 class BreakEven(BaseModel):
@@ -71,8 +75,8 @@ class SweepFile(BaseModel):
     reference: str | None = None
     breakeven: BreakEven | None = None
     name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
+    replications: Integer = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    seed: Integer = Field(default=1, ge=0, lt=2**63)
     mode: Literal["product", "zip"] = "product"
     grid: dict[str, list[Any]] = Field(min_length=1)
 
@@ -83,6 +87,14 @@ class SweepFile(BaseModel):
             if not values:
                 raise ValueError(f"{path!r} has no value")
         return grid
+
+
+MAX_POINTS = 10_000
+"""Points in one sweep: each is validated when the file is read, so a million-point grid would
+keep `validate` busy for hours."""
+
+MAX_TASKS = 1_000_000
+"""Replications in one sweep, all points together."""
 
 
 @dataclass
@@ -158,17 +170,18 @@ def load_sweep(path: str | Path) -> Sweep:
     """
     path = Path(path)
     label = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Issue(label, "", "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
+    data = read_toml(path)
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([Issue(label, ".".join(str(p) for p in e["loc"]), e["msg"])
-                             for e in exc.errors()]) from None
+        raise ScenarioError(validation_issues(exc, data, label, SweepFile)) from None
+    points_count = math.prod(len(v) for v in spec.grid.values()) if spec.mode == "product" \
+        else max(len(v) for v in spec.grid.values())
+    if points_count > MAX_POINTS or points_count * spec.replications > MAX_TASKS:
+        raise ScenarioError([Issue(label, "grid", (
+            f"{points_count:,} points x {spec.replications} replications: a sweep runs at most "
+            f"{MAX_POINTS:,} points and {MAX_TASKS:,} replications in all; split it into "
+            "several sweeps or use fewer values"))])
     if spec.mode == "zip" and len({len(v) for v in spec.grid.values()}) > 1:
         raise ScenarioError([Issue(label, "grid", "with mode = \"zip\" every list must have "
                                                   "the same length")])

@@ -163,12 +163,36 @@ def _message(error: Any, path: str, root: type[BaseModel] = Scenario) -> str:
         return "needs at least one entry (got none)"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a table: a [section] or {key = value, ...}"
+    if kind in ("int_type", "float_type"):
+        return _number_message(kind == "int_type", error.get("input"))
+    if kind == "finite_number":
+        return "must be a finite number"
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
     if message.startswith("Input should be "):
         message = "must be " + message[len("Input should be "):]
     return message[0].lower() + message[1:] if message[:1].isupper() else message
+
+
+def _number_message(whole: bool, value: Any) -> str:
+    """Why a value is not taken for a number: nothing is converted silently (a quoted `"15"`
+    or `true` would otherwise run as 15 or 1)."""
+    what = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return f"must be {what}, not true or false"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ("must be a valid integer, unable to parse string as an integer" if whole
+                    else "must be a valid number, unable to parse string as a number")
+        return f"must be {what} written without quotes"
+    if whole and isinstance(value, float):
+        if value.is_integer():
+            return "must be a whole number, written without a decimal point"
+        return "must be a valid integer, got a number with a fractional part"
+    return f"must be {what}"
 
 
 def _fields_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> list[str]:
@@ -207,7 +231,10 @@ def _show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return format_duration(value)
-    return repr(value)
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + "..."
 
 
 def _with_value(message: str, value: Any) -> str:

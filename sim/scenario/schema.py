@@ -24,7 +24,7 @@ from sim.scenario.sections import (
     Staff,
     check_shares,
 )
-from sim.scenario.units import format_clock, raise_issues
+from sim.scenario.units import Number, format_clock, raise_issues
 
 Op = Literal[">=", "<="]
 
@@ -33,7 +33,7 @@ class Target(Section):
     """A KPI threshold such as `callback_on_time_rate >= 0.95`."""
 
     op: Op
-    value: float
+    value: Number
 
     def met(self, observed: float) -> bool:
         """Whether an observed KPI value meets the target."""
@@ -80,7 +80,7 @@ class Scenario(Section):
     calendar: Calendar = Calendar()
     sources: tuple[Source, ...] = Field(min_length=1)
     demand: Demand = Demand()
-    labels: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(default_factory=dict)
+    labels: dict[str, dict[str, Annotated[Number, Field(ge=0, le=1)]]] = Field(default_factory=dict)
     case_types: tuple[CaseType, ...] = Field(min_length=1)
     channel: Channel = Channel()
     staff: Staff

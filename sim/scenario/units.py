@@ -1,6 +1,8 @@
 """Units planners write by hand: durations with units, clock times, weekdays and months.
 
-A duration is a string with a unit, `"45s"`, `"12min"`, `"1h30min"`, `"72h"`, `"5d"`, `"8w"`; it is
+A number is written as a number: `advisors = 12`, not `"12"` nor `true` (pydantic's strict mode, so
+nothing is converted silently), finite, and whole where a count is meant. A duration is a string
+with a unit, `"45s"`, `"12min"`, `"1h30min"`, `"72h"`, `"5d"`, `"8w"`; it is
 kept as a `timedelta` so a resolved scenario writes back exactly what was read. A bare number is
 refused: `5` could mean seconds, minutes or hours; a staffing decision should not hang on a guess.
 """
@@ -11,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AllowInfNan, BeforeValidator, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError
 
 _UNITS = {
@@ -22,6 +24,13 @@ _UNITS = {
     "w": 604800.0, "wk": 604800.0, "week": 604800.0, "weeks": 604800.0,
 }
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
+
+Integer = Annotated[int, Strict()]
+"""A whole number written as one: `true`, `"12"` and `12.0` are refused."""
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite number written as one (an integer is a number too): `true`, `"0.5"`, `inf` and `nan`
+are refused."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
