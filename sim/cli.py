@@ -44,6 +44,7 @@ from sim.runs.execution import SchedulerError
 from sim.runs.runner import ReplicationError, run
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario
+from sim.scenario.issues import show
 from sim.scenario.reading import read_toml
 from sim.scenario.register import register
 from sim.scenario.sections import MAX_REPLICATIONS
@@ -679,7 +680,7 @@ def _check(path: Path, allow_large: bool = False) -> str:
     failed = [p for p in sweep.points if p.scenario is None]
     if failed:
         raise ScenarioError([Issue(str(path), f"point {p.index} (" + ", ".join(
-            f"{k} = {v}" for k, v in p.values.items()) + ")", str(p.error)) for p in failed])
+            f"{k} = {show(v)}" for k, v in p.values.items()) + ")", str(p.error)) for p in failed])
     return f"sweep {sweep.name}, {len(sweep.points)} points"
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from sim import __main__ as entry
 from sim.cli import app
 from sim.scenario import ScenarioError, Size, check_size, estimate_size, load_scenario, validate
-from sim.scenario.size import BYTES_PER_CONTACT, MAX_CONTACTS
+from sim.scenario.size import MAX_CONTACTS
 
 runner = CliRunner()
 
@@ -188,12 +188,16 @@ def load_scenario_text(text: str) -> object:
 
 def test_run_beyond_the_machine_is_refused_saying_the_estimate_and_how_to_go_on() -> None:
     with pytest.raises(ScenarioError) as caught:
-        check_size(Size(1_000_000, 10), "s.toml", memory=4 * 10**9)
+        check_size(Size(100_000, 10), "s.toml", memory=4 * 10**9)
     message = str(caught.value)
-    assert message.startswith("s.toml: too large for this machine: about 1.0 million contacts a "
-                              "replication x 10 replications, 80.0 million events and 13.0 GB")
-    assert f"(at {BYTES_PER_CONTACT / 1000:.1f} kB a contact), but 3.0 GB can be used" in message
-    assert "--replications 2 fits" in message and "--allow-large" in message
+    assert message.startswith("s.toml: too large for this machine: about 100,000 contacts a "
+                              "replication x 10 replications, 8.0 million events and 3.0 GB")
+    assert "(at 3.0 kB a contact), but 2.4 GB can be used (60% of the memory available)" in message
+    assert "--replications 8 fits" in message and "--allow-large" in message
+
+
+def test_a_run_that_fits_is_not_refused() -> None:
+    check_size(Size(100_000, 8), "s.toml", memory=4 * 10**9)
 
 
 def test_allow_large_runs_what_the_machine_may_not_hold() -> None:
@@ -308,3 +312,19 @@ def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(
         entry.main()
     assert caught.value.code == 130
     assert capsys.readouterr().err == "Interrupted.\n"
+
+
+def test_hexadecimal_integer_of_5000_digits_is_refused_by_its_length(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.toml", BASE.replace("advisors = 5", "advisors = 0x" + "f" * 5000))
+    assert issues(path) == [f"{path}: staff.advisors: must be less than or equal to 10000 (got a "
+                            "number of about 6021 digits)"]
+
+
+def test_a_sweep_key_with_a_position_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "base.toml", BASE)
+    path = write(tmp_path, "sweep.toml", 'base = "base.toml"\n[grid]\n"sources[/bold].name" = '
+                                         '["x"]\n"sources[0].name" = ["y"]\n')
+    text = " ".join(refused(runner.invoke(app, ["validate", str(path)])).split())
+    assert "sources[/bold].name: no such key ([/bold] is not a position in a list (counted from " \
+           "1))" in text
+    assert "sources[0].name: no such key ([0] is not a position in a list (counted from 1))" in text

@@ -841,6 +841,11 @@ def test_boolean_target_is_refused() -> None:
         "targets.service_level", "a target is a number or a string such as \">=0.95\" (got true)")
 
 
+def test_infinite_target_is_refused_at_its_kpi() -> None:
+    assert problem(edited(targets={"cost_total": "<=1e999"})) == (
+        "targets.cost_total", "target '<=1e999' is not a finite number")
+
+
 def test_zero_replications_is_refused() -> None:
     assert problem(edited(run={"replications": 0})) == (
         "run.replications", "must be greater than or equal to 1 (got 0)")

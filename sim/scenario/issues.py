@@ -8,6 +8,7 @@ mean". Nothing runs until the whole scenario is valid.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any, get_args
@@ -107,7 +108,10 @@ def split_path(dotted: str) -> tuple[str | int, ...]:
         name, *indices = piece.split("[")
         if name:
             parts.append(name)
-        parts.extend(int(i) - 1 for i in indices)
+        for index in indices:
+            if not index.isdigit() or int(index) < 1:
+                raise ValueError(f"[{index}] is not a position in a list (counted from 1)")
+            parts.append(int(index) - 1)
     return tuple(parts)
 
 
@@ -223,6 +227,11 @@ def _inner_models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in get_args(annotation) for m in _inner_models(arg)]
 
 
+def show(value: Any) -> str:
+    """A value as the planner wrote it, short enough for a message (see `_show`)."""
+    return _show(value)
+
+
 def _show(value: Any) -> str:
     """A value as the planner wrote it: `2025-01-01`, `true`, `'5m'`, `-3`."""
     if isinstance(value, bool):
@@ -231,8 +240,8 @@ def _show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return format_duration(value)
-    if isinstance(value, int) and abs(value) >= 10**30:
-        return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, int) and abs(value) >= 10**30:  # str() refuses beyond 4300 digits
+        return f"a number of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
     text = repr(value)
     return text if len(text) <= 80 else text[:60] + "..."
 

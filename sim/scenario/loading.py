@@ -293,7 +293,7 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any], label: str = "
     for dotted, value in overrides.items():
         try:
             _set_path(data, dotted, value)
-        except (KeyError, IndexError, TypeError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
             issues.append(Issue(label or scenario.name, dotted, f"no such key ({exc})"))
     if issues:
         raise ScenarioError(issues)

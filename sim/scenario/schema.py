@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -53,6 +54,8 @@ def _parse_target(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("a target is a number or a string such as \">=0.95\"")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("a target is a finite number")
         return {"op": "", "value": value}  # direction filled in from the KPI below
     if isinstance(value, str):
         match = _TARGET.fullmatch(value)
@@ -60,6 +63,8 @@ def _parse_target(value: Any) -> Any:
             raise ValueError(f"cannot read target {value!r}; write e.g. \">=0.95\" or \"<=0.05\"")
         op = {"=>": ">=", "=<": "<="}.get(match.group(1), match.group(1))
         number = float(match.group(2)) / (100 if match.group(3) else 1)
+        if not math.isfinite(number):
+            raise ValueError(f"target {value!r} is not a finite number")
         return {"op": op, "value": number}
     raise ValueError("a target is a number or a string such as \">=0.95\"")
 

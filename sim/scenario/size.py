@@ -19,11 +19,11 @@ from sim.scenario.issues import Issue, ScenarioError
 from sim.scenario.schema import Scenario
 from sim.scenario.sections import Volume
 
-BYTES_PER_CONTACT = 1300
-"""Peak memory per simulated contact, tables kept included. Measured with `python
-bench/size.py`: 1.26 kB a contact at 0.85 million contacts in one replication and at 1.0 million
-over three (inbound calls, one source, 1 worker); fixed costs are small beside it at these
-sizes."""
+BYTES_PER_CONTACT = 3000
+"""Peak memory per simulated contact, tables kept included, rounded up from what `python
+bench/size.py` measures (one replication, 1 worker): 1.26 kB a contact for plain inbound calls
+(0.85 million contacts), 2.1 kB with a backlog of 200,000 callbacks owed (0.3 million), 2.6 kB
+for das-inhouse-48h at ten times its volume, with its files and callbacks (0.22 million)."""
 
 EVENTS_PER_CONTACT = 8
 """Simulation events per contact (arrival, queue, answer, wrap-up, patience, retries): an order
@@ -34,7 +34,7 @@ MAX_CONTACTS = 1e9
 contacts (a century of the largest helpline) is a typo in a volume, and the arrays drawing
 them would not fit any machine."""
 
-USABLE_SHARE = 0.75
+USABLE_SHARE = 0.6
 """Share of the machine's available memory a run may plan to use: the rest is the system's."""
 
 
