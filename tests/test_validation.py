@@ -841,6 +841,12 @@ def test_boolean_target_is_refused() -> None:
         "targets.service_level", "a target is a number or a string such as \">=0.95\" (got true)")
 
 
+def test_target_table_without_op_and_value_is_refused() -> None:
+    assert problem(edited(targets={"cost_total": {"": 1}})) == (
+        "targets.cost_total", "a target is a number, a string such as \">=0.95\" or "
+                              "{op = \">=\", value = 0.95}")
+
+
 def test_infinite_target_is_refused_at_its_kpi() -> None:
     assert problem(edited(targets={"cost_total": "<=1e999"})) == (
         "targets.cost_total", "target '<=1e999' is not a finite number")
@@ -904,7 +910,7 @@ def test_quoted_number_in_a_weight_list_is_refused_with_its_position() -> None:
 
 def test_huge_integer_is_shown_by_its_length() -> None:
     assert problem(edited(**{"staff.advisors": 10**40})) == (
-        "staff.advisors", "must be less than or equal to 10000 (got a number of 41 digits)")
+        "staff.advisors", "must be less than or equal to 10000 (got a number of about 41 digits)")
 
 
 def test_horizon_beyond_the_years_a_calendar_reaches_is_refused() -> None:
@@ -917,8 +923,15 @@ def test_horizon_beyond_the_years_a_calendar_reaches_is_refused() -> None:
 def test_backlog_item_open_for_centuries_is_refused() -> None:
     data = edited(backlog={"items": [{"case_type": "call", "count": 1, "age": "738000d"}]})
     assert problem(data) == (
-        "backlog.items[1].age", "an item open for more than ten years (3650d) is not a backlog "
-                                "to simulate (got '738000d')")
+        "backlog.items[1].age", "'738000d' is longer than ten years (3650d), more than any "
+                                "delay of a helpline")
+
+
+def test_duration_of_a_million_weeks_is_refused() -> None:
+    data = edited(**{"case_types[1].talk": {"dist": "exponential", "mean": "1000000w"}})
+    assert problem(data) == (
+        "case_types[1].talk.mean", "'1000000w' is longer than ten years (3650d), more than "
+                                   "any delay of a helpline")
 
 
 # -- many problems at once -----------------------------------------------------------------------

@@ -91,15 +91,6 @@ class BacklogItem(Section):
     step: BacklogStep | None = None
     source: Name | None = None
 
-    @model_validator(mode="after")
-    def _not_ancient(self) -> BacklogItem:
-        if self.age > MAX_BACKLOG_AGE:
-            raise_issues([("age", "an item open for more than ten years (3650d) is not a "
-                                  "backlog to simulate")])
-        return self
-
-
-MAX_BACKLOG_AGE = timedelta(days=3650)
 
 
 class Backlog(Section):

@@ -49,8 +49,16 @@ _TARGET = re.compile(r"\s*(>=|<=|=>|=<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?
 
 
 def _parse_target(value: Any) -> Any:
-    if isinstance(value, Target | dict):
+    if isinstance(value, Target):
         return value
+    if isinstance(value, dict):  # {op = ">=", value = 0.95}: the two keys, a finite number
+        number = value.get("value")
+        if (set(value) != {"op", "value"} or value["op"] not in (">=", "<=")
+                or isinstance(number, bool) or not isinstance(number, int | float)
+                or not math.isfinite(number)):
+            raise ValueError("a target is a number, a string such as \">=0.95\" or "
+                             "{op = \">=\", value = 0.95}")
+        return dict(value)
     if isinstance(value, bool):
         raise ValueError("a target is a number or a string such as \">=0.95\"")
     if isinstance(value, int | float):

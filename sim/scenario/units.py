@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AllowInfNan, BeforeValidator, PlainSerializer, Strict
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError
 
 _UNITS = {
@@ -71,6 +71,18 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError(f"{value!r} is too long a duration") from None
 
 
+MAX_DURATION = timedelta(days=3650)
+"""The longest duration a scenario may give (a backlog item's age, a deadline, a response
+time): beyond it the simulated calendar would leave the dates Python can count."""
+
+
+def _not_too_long(value: timedelta) -> timedelta:
+    if value > MAX_DURATION:
+        raise ValueError(f"{format_duration(value)!r} is longer than ten years (3650d), more "
+                         "than any delay of a helpline")
+    return value
+
+
 def format_duration(value: timedelta) -> str:
     """Write a duration back with the largest unit that divides it exactly."""
     micros = value // timedelta(microseconds=1)
@@ -90,9 +102,10 @@ def format_duration(value: timedelta) -> str:
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
+    AfterValidator(_not_too_long),
     PlainSerializer(format_duration, return_type=str),
 ]
-"""A non-negative duration written with a unit."""
+"""A non-negative duration written with a unit, at most ten years."""
 
 
 def minutes(value: timedelta) -> float:
