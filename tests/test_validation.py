@@ -898,6 +898,19 @@ def test_infinite_or_undefined_volume_is_refused(value: float) -> None:
                                                 "must be a finite number")
 
 
+@pytest.mark.parametrize("key", ["sources[1].volume_cv", "demand.day_cv"])
+def test_a_vanishing_cv_is_refused_not_overflowed(key: str) -> None:
+    assert problem(edited(**{key: 5e-324})) == (
+        key, "a cv below 0.001 is no variation; write 0 (or use a constant) (got 5e-324)")
+
+
+def test_a_vanishing_distribution_cv_is_refused() -> None:
+    talk = {"dist": "gamma", "mean": "5min", "cv": 1e-300}
+    assert problem(edited(**{"case_types[1].talk": talk})) == (
+        "case_types[1].talk.cv", "a cv below 0.001 is no variation; write 0 (or use a "
+                                 "constant) (got 1e-300)")
+
+
 def test_whole_number_for_a_share_is_a_number() -> None:
     assert validate(edited(**{"case_types[1].share": 1})).case_types[0].share == 1.0
 

@@ -24,6 +24,7 @@ from sim.scenario.units import (
     MONTHS,
     WEEKDAYS,
     ClockTime,
+    Cv,
     Duration,
     Integer,
     Number,
@@ -237,7 +238,7 @@ class Source(Section):
     start: date | None = None
     end: date | None = None
     ramp_up: Duration = timedelta(0)
-    volume_cv: Number = Field(default=0.0, ge=0, le=5)
+    volume_cv: Cv = Field(default=0.0, ge=0, le=5)
     case_mix: dict[str, Share] | None = None
     """This source's own case-type shares (default: the case types' `share`)."""
 
@@ -270,7 +271,7 @@ class Demand(Section):
         tuple[Weight, ...] | None,
         BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
     ] = None
-    day_cv: Number = Field(default=0.0, ge=0, le=5)
+    day_cv: Cv = Field(default=0.0, ge=0, le=5)
     volume_factor: Number = Field(default=1.0, gt=0, le=1000)
     """Multiplies the volume of every source (and of files arriving directly): one key to
     sweep demand up and down."""

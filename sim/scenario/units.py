@@ -32,6 +32,20 @@ Number = Annotated[float, Strict(), AllowInfNan(False)]
 """A finite number written as one (an integer is a number too): `true`, `"0.5"`, `inf` and `nan`
 are refused."""
 
+MIN_CV = 1e-3
+"""The smallest coefficient of variation other than 0: below it a variation is no variation,
+and the gamma draws behind it (shape 1/cv^2) would overflow."""
+
+
+def _no_tiny_cv(value: float) -> float:
+    if 0 < value < MIN_CV:
+        raise ValueError(f"a cv below {MIN_CV:g} is no variation; write 0 (or use a constant)")
+    return value
+
+
+Cv = Annotated[float, Strict(), AllowInfNan(False), AfterValidator(_no_tiny_cv)]
+"""A coefficient of variation: 0, or at least 0.001."""
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
