@@ -28,8 +28,25 @@ Python API (in a script, under `if __name__ == "__main__":`, as worker processes
     result.summary, result.replications, result.contacts, result.daily
 """
 
-from sim.runs.runner import RunResult, run
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.runs.runner import RunResult, run
+    from sim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]
 __version__ = "0.1.0"
+
+_HOMES = {"RunResult": "sim.runs.runner", "run": "sim.runs.runner", "Scenario": "sim.scenario",
+          "ScenarioError": "sim.scenario", "load_scenario": "sim.scenario"}
+"""Imported on first use, so that `helpline` (sim.__main__) starts before the libraries load
+and a Ctrl-C while they load is said plainly rather than as a traceback."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

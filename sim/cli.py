@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import shutil
 import sys
 import tomllib
@@ -43,7 +44,11 @@ from sim.runs.execution import SchedulerError
 from sim.runs.runner import ReplicationError, run
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario
+from sim.scenario.issues import show
+from sim.scenario.reading import read_toml
 from sim.scenario.register import register
+from sim.scenario.sections import MAX_REPLICATIONS
+from sim.scenario.size import Size, check_size, estimate_size
 from sim.scenario.units import minutes, parse_duration
 
 app = typer.Typer(
@@ -83,12 +88,22 @@ def _main(ctx: typer.Context) -> None:
         library.addHandler(_Warnings(logging.WARNING))
     ctx.call_on_close(_release)
 
+MAX_SEED = 2**63 - 1
+"""The command line takes the numbers the scenario file takes (`[run]`)."""
+MAX_WORKERS = 1024
+MAX_ADVISORS = 10_000
+MAX_CALLS_PER_HOUR = 1e6
+
 Replications = Annotated[int | None, typer.Option(
-    "--replications", "-n", min=1, help="Replications (default: the scenario's run section).")]
+    "--replications", "-n", min=1, max=MAX_REPLICATIONS,
+    help="Replications (default: the scenario's run section).")]
 Seed = Annotated[int | None, typer.Option(
-    min=0, help="Seed (default: the scenario's run section).")]
+    min=0, max=MAX_SEED, help="Seed (default: the scenario's run section).")]
 Workers = Annotated[int | None, typer.Option(
-    min=1, help="Worker processes (default: all cores).")]
+    min=1, max=MAX_WORKERS, help="Worker processes (default: all cores).")]
+AllowLarge = Annotated[bool, typer.Option(
+    "--allow-large", help="Run even when the estimated memory is more than this machine can "
+                          "hold.")]
 Fresh = Annotated[bool, typer.Option(
     "--fresh", help="Recompute everything instead of reusing stored replications.")]
 ExcelFr = Annotated[bool, typer.Option(
@@ -209,6 +224,11 @@ def _failures() -> Iterator[None]:
     except SchedulerError as exc:
         err.print(str(exc), markup=False, highlight=False, style="red")
         raise typer.Exit(FAILED) from None
+    except MemoryError:
+        err.print("The machine ran out of memory (finished replications are kept): run fewer "
+                  "replications or a shorter horizon.", markup=False, highlight=False,
+                  style="red")
+        raise typer.Exit(FAILED) from None
     except KeyboardInterrupt:
         err.print("Interrupted. The replications already finished are kept in the output "
                   "folder's .store: run the same command again to continue from there.",
@@ -231,9 +251,11 @@ def run_command(
     excel_fr: ExcelFr = False,
     report: Report = False,
     lang: Language = "en",
+    allow_large: AllowLarge = False,
 ) -> None:
     """Simulate a scenario and write its tables to results/<name>/."""
     loaded = _load(scenario)
+    _fits([loaded], replications, str(scenario), allow_large)
     folder = _claim(out_dir, Path("results") / loaded.name)
     with _failures(), _progress(loaded.name) as update:
         result = run(loaded, replications=replications, seed=seed, workers=workers,
@@ -241,7 +263,7 @@ def run_command(
     result.manifest["command"] = _command()
     result.assumptions = register(scenario)
     result.write(folder, excel_fr)
-    out.print(summary_table(result, f"{loaded.title or loaded.name} — "
+    out.print(summary_table(result, f"{escape(loaded.title or loaded.name)} — "
                                     f"{len(result.replications)} replications, "
                                     f"seed {result.seed}"))
     if result.manifest.get("replications_reused"):
@@ -277,7 +299,7 @@ def compare_command(
         help="Add replications until KPI's 95 % half-width is at most this: "
              "callback_on_time_rate=0.01 (repeatable).")] = None,
     max_replications: Annotated[int, typer.Option(
-        min=2, help="Cap for --precision.")] = 200,
+        min=2, max=MAX_REPLICATIONS, help="Cap for --precision.")] = 200,
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="Output folder (default: results/compare-<base>+<option>+...).")
     ] = None,
@@ -285,10 +307,13 @@ def compare_command(
     excel_fr: ExcelFr = False,
     report: Report = False,
     lang: Language = "en",
+    allow_large: AllowLarge = False,
 ) -> None:
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
     wanted = _precision(precision or [])
+    most = max(replications or loaded[0].run.replications, max_replications if wanted else 0)
+    _fits(loaded, most, str(scenarios[0]), allow_large)
     folder = _claim(out_dir, default_folder(loaded))
     with _failures(), _progress("compare") as update:
         result = compare(loaded, replications=replications, seed=seed, workers=workers,
@@ -328,10 +353,12 @@ def sweep_command(
     excel_fr: ExcelFr = False,
     report: Report = False,
     lang: Language = "en",
+    allow_large: AllowLarge = False,
 ) -> None:
     """Run a grid of variants of a base scenario; resumable, locally or on a Dask cluster."""
     with _bad_input():
         sweep = load_sweep(sweep_file)
+        _sweep_fits(sweep, workers, str(sweep_file), allow_large)
     folder = _claim(out_dir, Path("results") / f"sweep-{sweep.name}")
     with _failures(), _progress(f"sweep {sweep.name}") as update:
         result = run_sweep(sweep, store=_store(folder, fresh), workers=workers,
@@ -363,7 +390,8 @@ def staff_command(
         help="\"KPI>=X\" or \"KPI<=X\" (repeatable; default: the scenario's targets "
              "section).")] = None,
     confidence: Annotated[float, typer.Option(
-        min=0.5, max=0.999, help="Confidence that each target is met.")] = 0.95,
+        min=0.5, max=0.999, callback=_finite, help="Confidence that each target is met.")
+    ] = 0.95,
     replications: Replications = None,
     seed: Seed = None,
     workers: Workers = None,
@@ -380,10 +408,12 @@ def staff_command(
         "--erlang-only", help="With --by-interval: Erlang A only, no simulation.")] = False,
     report: Report = False,
     lang: Language = "en",
+    allow_large: AllowLarge = False,
 ) -> None:
     """Find the fewest advisors (per shift, with shifts) meeting every target; with
     --by-interval, the advisors needed on the lines in each interval of the week."""
     loaded = _load(scenario)
+    _fits([loaded], replications, str(scenario), allow_large)
     try:
         targets = dict(parse_target(t) for t in target) if target else None
     except ValueError as exc:
@@ -609,7 +639,7 @@ def assumptions(
     """The assumptions register: every value, and the fact or assumption it rests on."""
     loaded = _load(scenario)
     table = register(scenario)
-    view = assumptions_view(table, f"{loaded.title or loaded.name}: what each value rests "
+    view = assumptions_view(table, f"{escape(loaded.title or loaded.name)}: what each value rests "
                                    "on", scenario.name)
     out.print(view)
     counts = table["kind"].value_counts()
@@ -623,12 +653,14 @@ def assumptions(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    allow_large: AllowLarge = False,
 ) -> None:
-    """Check scenario and sweep files without running them."""
+    """Check scenario and sweep files without running them (and that they fit this machine,
+    as `run` would check)."""
     bad = 0
     for path in files:
         try:
-            what = _check(path)
+            what = _check(path, allow_large)
         except ScenarioError as exc:
             bad += 1
             _report_issues(exc)
@@ -638,20 +670,48 @@ def validate(
         raise typer.Exit(BAD_INPUT)
 
 
-def _check(path: Path) -> str:
+def _check(path: Path, allow_large: bool = False) -> str:
     """What a valid file is; a sweep file (it has a grid) has each of its points checked."""
     try:
-        is_sweep = "grid" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        is_sweep = "grid" in read_toml(path)
+    except ScenarioError:
         is_sweep = False  # load_scenario says what is wrong
     if not is_sweep:
-        return load_scenario(path).name
+        scenario = load_scenario(path)
+        check_size(estimate_size(scenario), str(path), allow_large)
+        return scenario.name
     sweep = load_sweep(path)
+    _sweep_fits(sweep, None, str(path), allow_large)
     failed = [p for p in sweep.points if p.scenario is None]
     if failed:
         raise ScenarioError([Issue(str(path), f"point {p.index} (" + ", ".join(
-            f"{k} = {v}" for k, v in p.values.items()) + ")", str(p.error)) for p in failed])
+            f"{k} = {show(v)}" for k, v in p.values.items()) + ")", str(p.error)) for p in failed])
     return f"sweep {sweep.name}, {len(sweep.points)} points"
+
+
+def _fits(scenarios: list[Scenario], replications: int | None, label: str,
+          allow_large: bool) -> None:
+    """Exit 2 before anything runs if the run's estimated memory is beyond this machine."""
+    with _bad_input():
+        for scenario in scenarios:
+            check_size(estimate_size(scenario, replications), label, allow_large)
+        n = replications or scenarios[0].run.replications
+        total = sum(estimate_size(s).contacts for s in scenarios)
+        check_size(Size(total, n), label, allow_large)
+
+
+def _sweep_fits(sweep: Any, workers: int | None, label: str, allow_large: bool) -> None:
+    """A sweep keeps KPIs only: the largest point times the replications in flight at once."""
+    largest = max((estimate_size(p.scenario).contacts for p in sweep.points
+                   if p.scenario is not None), default=0.0)
+    at_once = min(sweep.replications, workers or os.cpu_count() or 1)
+    check_size(Size(largest, at_once), label, allow_large)
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"must be a finite number (got {value})")
+    return value
 
 
 def _duration(text: str) -> float:
@@ -663,16 +723,20 @@ def _duration(text: str) -> float:
 
 @app.command()
 def erlang(
-    calls_per_hour: Annotated[float, typer.Option(min=0.0, help="Offered calls per hour.")],
+    calls_per_hour: Annotated[float, typer.Option(
+        min=0.0, max=MAX_CALLS_PER_HOUR, callback=_finite, help="Offered calls per hour.")],
     aht: Annotated[str, typer.Option(help="Average handle time, e.g. 12min.")],
-    advisors: Annotated[int | None, typer.Option(min=1, help="Advisors on the lines.")] = None,
+    advisors: Annotated[int | None, typer.Option(
+        min=1, max=MAX_ADVISORS, help="Advisors on the lines.")] = None,
     patience: Annotated[str | None, typer.Option(
         help="Mean patience (exponential) for Erlang A, e.g. 3min.")] = None,
     threshold: Annotated[str, typer.Option(help="Service-level threshold.")] = "20s",
     service_level: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Target service level, to compute the advisors needed.")] = None,
+        min=0.0, max=1.0, callback=_finite,
+        help="Target service level, to compute the advisors needed.")] = None,
     abandon_rate: Annotated[float | None, typer.Option(
-        min=0.0, max=1.0, help="Target abandon rate (needs --patience).")] = None,
+        min=0.0, max=1.0, callback=_finite, help="Target abandon rate (needs --patience).")
+    ] = None,
 ) -> None:
     """Quick Erlang C / Erlang A estimates, and the advisors needed for a target."""
     aht_min, threshold_min = _duration(aht), _duration(threshold)
@@ -684,9 +748,14 @@ def erlang(
     if advisors:
         levels.append(advisors)
     if service_level is not None or abandon_rate is not None:
-        needed = analytic.advisors_needed(
-            calls_per_hour, aht_min, threshold_min, patience_min=patience_min,
-            service_level=service_level, abandon_rate=abandon_rate)
+        try:
+            needed = analytic.advisors_needed(
+                calls_per_hour, aht_min, threshold_min, patience_min=patience_min,
+                service_level=service_level, abandon_rate=abandon_rate)
+        except ValueError as exc:
+            err.print(f"No answer for these targets: {exc}.", markup=False, highlight=False,
+                      style="red")
+            raise typer.Exit(BAD_INPUT) from None
         out.print(f"Advisors needed for the target: [bold]{needed}[/]")
         levels.extend(n for n in (needed - 1, needed) if n >= 1 and n not in levels)
     if not levels:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
 from sim.analytic import QueueEstimate
@@ -110,7 +111,8 @@ def assumptions_view(register: pd.DataFrame, title: str, own_file: str) -> Table
         kind = f"[{colour}]{entry['kind']}[/]" if colour else str(entry["kind"])
         note = str(entry["note"]) + (f"  ({entry['file']})" if entry["file"] != own_file
                                      else "")
-        view.add_row(str(entry["path"]), str(entry["value"]), kind, note)
+        view.add_row(escape(str(entry["path"])), escape(str(entry["value"])), kind,
+                     escape(note))  # the file's own words: never read as markup
     return view
 
 

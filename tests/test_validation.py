@@ -841,9 +841,110 @@ def test_boolean_target_is_refused() -> None:
         "targets.service_level", "a target is a number or a string such as \">=0.95\" (got true)")
 
 
+def test_target_table_without_op_and_value_is_refused() -> None:
+    assert problem(edited(targets={"cost_total": {"": 1}})) == (
+        "targets.cost_total", "a target is a number, a string such as \">=0.95\" or "
+                              "{op = \">=\", value = 0.95}")
+
+
+def test_infinite_target_is_refused_at_its_kpi() -> None:
+    assert problem(edited(targets={"cost_total": "<=1e999"})) == (
+        "targets.cost_total", "target '<=1e999' is not a finite number")
+
+
 def test_zero_replications_is_refused() -> None:
     assert problem(edited(run={"replications": 0})) == (
         "run.replications", "must be greater than or equal to 1 (got 0)")
+
+
+# -- numbers are written as numbers (no silent conversion) --------------------------------------
+
+
+def test_true_for_a_count_is_refused_not_run_as_one_advisor() -> None:
+    assert problem(edited(**{"staff.advisors": True})) == (
+        "staff.advisors", "must be a whole number, not true or false (got true)")
+
+
+def test_quoted_number_for_a_count_is_refused_not_read_as_the_number() -> None:
+    assert problem(edited(**{"staff.advisors": "15"})) == (
+        "staff.advisors", "must be a whole number written without quotes (got '15')")
+
+
+def test_quoted_number_for_a_share_is_refused() -> None:
+    assert problem(edited(**{"case_types[1].share": "1.0"})) == (
+        "case_types[1].share", "must be a number written without quotes (got '1.0')")
+
+
+def test_false_for_a_probability_is_refused() -> None:
+    assert problem(edited(**{"channel.retry.probability": False})) == (
+        "channel.retry.probability", "must be a number, not true or false (got false)")
+
+
+def test_count_written_with_a_decimal_point_is_refused() -> None:
+    assert problem(edited(**{"staff.advisors": 5.0})) == (
+        "staff.advisors", "must be a whole number, written without a decimal point (got 5.0)")
+
+
+def test_count_with_a_fraction_is_refused() -> None:
+    assert problem(edited(**{"staff.advisors": 5.5})) == (
+        "staff.advisors", "must be a valid integer, got a number with a fractional part "
+                          "(got 5.5)")
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_infinite_or_undefined_volume_is_refused(value: float) -> None:
+    path, message = problem(edited(**{"sources[1].volume": {"per_day": value}}))
+    assert (path, message.split(" (got")[0]) == ("sources[1].volume.per_day",
+                                                "must be a finite number")
+
+
+@pytest.mark.parametrize("key", ["sources[1].volume_cv", "demand.day_cv"])
+def test_a_vanishing_cv_is_refused_not_overflowed(key: str) -> None:
+    assert problem(edited(**{key: 5e-324})) == (
+        key, "a cv below 0.001 is no variation; write 0 (or use a constant) (got 5e-324)")
+
+
+def test_a_vanishing_distribution_cv_is_refused() -> None:
+    talk = {"dist": "gamma", "mean": "5min", "cv": 1e-300}
+    assert problem(edited(**{"case_types[1].talk": talk})) == (
+        "case_types[1].talk.cv", "a cv below 0.001 is no variation; write 0 (or use a "
+                                 "constant) (got 1e-300)")
+
+
+def test_whole_number_for_a_share_is_a_number() -> None:
+    assert validate(edited(**{"case_types[1].share": 1})).case_types[0].share == 1.0
+
+
+def test_quoted_number_in_a_weight_list_is_refused_with_its_position() -> None:
+    weights = [1, 1, "1", 1, 1, 0, 0]
+    assert problem(edited(**{"demand.weekday_weights": weights})) == (
+        "demand.weekday_weights[3]", "must be a number written without quotes (got '1')")
+
+
+def test_huge_integer_is_shown_by_its_length() -> None:
+    assert problem(edited(**{"staff.advisors": 10**40})) == (
+        "staff.advisors", "must be less than or equal to 10000 (got a number of about 41 digits)")
+
+
+def test_horizon_beyond_the_years_a_calendar_reaches_is_refused() -> None:
+    data = edited(**{"horizon.start": date(9999, 12, 1), "horizon.end": date(9999, 12, 31)})
+    assert problems(data) == [
+        ("horizon.start", "must lie between 1900-01-01 and 2199-12-31 (got 9999-12-01)"),
+        ("horizon.end", "must lie between 1900-01-01 and 2199-12-31 (got 9999-12-31)")]
+
+
+def test_backlog_item_open_for_centuries_is_refused() -> None:
+    data = edited(backlog={"items": [{"case_type": "call", "count": 1, "age": "738000d"}]})
+    assert problem(data) == (
+        "backlog.items[1].age", "'738000d' is longer than ten years (3650d), more than any "
+                                "delay of a helpline")
+
+
+def test_duration_of_a_million_weeks_is_refused() -> None:
+    data = edited(**{"case_types[1].talk": {"dist": "exponential", "mean": "1000000w"}})
+    assert problem(data) == (
+        "case_types[1].talk.mean", "'1000000w' is longer than ten years (3650d), more than "
+                                   "any delay of a helpline")
 
 
 # -- many problems at once -----------------------------------------------------------------------

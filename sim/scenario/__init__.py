@@ -11,7 +11,9 @@ data): everything else reads scenarios, scenarios read nothing. `Resolution` (a 
 - `options`        outsourcing to a provider, AI assistance
 - `schema`         the Scenario, its cross-section checks and the defaults that depend on them
 - `issues`         every problem said as `file: dotted.key: reason (value)`
-- `loading`        reading a file (`extends`, overrides), writing one back
+- `reading`        a file's text and TOML, whatever the file holds (encodings, depth, size)
+- `loading`        reading a file (`extends`, `unset`, overrides, a backlog CSV), writing one back
+- `size`           how big a run is, refused beyond what the machine holds
 - `sweeps`         sweep files: a base, a grid, a reference and a break-even
 - `register`       the assumptions register: each value and what it rests on
 """
@@ -25,6 +27,7 @@ from sim.scenario.loading import (
     with_overrides,
 )
 from sim.scenario.schema import Scenario, Target
+from sim.scenario.size import Size, check_size, estimate_size
 from sim.scenario.units import minutes
 from sim.vocabulary import Resolution
 
@@ -33,8 +36,11 @@ __all__ = [
     "Resolution",
     "Scenario",
     "ScenarioError",
+    "Size",
     "Target",
+    "check_size",
     "deep_merge",
+    "estimate_size",
     "extends_chain",
     "load_scenario",
     "minutes",

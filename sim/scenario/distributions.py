@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, model_validator
 
-from sim.scenario.units import Duration, raise_issues
+from sim.scenario.units import Cv, Duration, raise_issues
 
 
 class _Spec(BaseModel):
@@ -41,7 +41,7 @@ class Exponential(_Spec):
 
 class _MeanCv(_Spec):
     mean: Duration
-    cv: float = Field(gt=0, le=20)
+    cv: Cv = Field(gt=0, le=20)
 
     def expected(self) -> timedelta:
         return self.mean

@@ -8,6 +8,7 @@ mean". Nothing runs until the whole scenario is valid.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any, get_args
@@ -107,7 +108,10 @@ def split_path(dotted: str) -> tuple[str | int, ...]:
         name, *indices = piece.split("[")
         if name:
             parts.append(name)
-        parts.extend(int(i) - 1 for i in indices)
+        for index in indices:
+            if not index.isdigit() or int(index) < 1:
+                raise ValueError(f"[{index}] is not a position in a list (counted from 1)")
+            parts.append(int(index) - 1)
     return tuple(parts)
 
 
@@ -163,12 +167,36 @@ def _message(error: Any, path: str, root: type[BaseModel] = Scenario) -> str:
         return "needs at least one entry (got none)"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return "must be a table: a [section] or {key = value, ...}"
+    if kind in ("int_type", "float_type"):
+        return _number_message(kind == "int_type", error.get("input"))
+    if kind == "finite_number":
+        return "must be a finite number"
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix):]
     if message.startswith("Input should be "):
         message = "must be " + message[len("Input should be "):]
     return message[0].lower() + message[1:] if message[:1].isupper() else message
+
+
+def _number_message(whole: bool, value: Any) -> str:
+    """Why a value is not taken for a number: nothing is converted silently (a quoted `"15"`
+    or `true` would otherwise run as 15 or 1)."""
+    what = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return f"must be {what}, not true or false"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ("must be a valid integer, unable to parse string as an integer" if whole
+                    else "must be a valid number, unable to parse string as a number")
+        return f"must be {what} written without quotes"
+    if whole and isinstance(value, float):
+        if value.is_integer():
+            return "must be a whole number, written without a decimal point"
+        return "must be a valid integer, got a number with a fractional part"
+    return f"must be {what}"
 
 
 def _fields_at(loc: tuple[str | int, ...], root: type[BaseModel] = Scenario) -> list[str]:
@@ -199,6 +227,11 @@ def _inner_models(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in get_args(annotation) for m in _inner_models(arg)]
 
 
+def show(value: Any) -> str:
+    """A value as the planner wrote it, short enough for a message (see `_show`)."""
+    return _show(value)
+
+
 def _show(value: Any) -> str:
     """A value as the planner wrote it: `2025-01-01`, `true`, `'5m'`, `-3`."""
     if isinstance(value, bool):
@@ -207,7 +240,10 @@ def _show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, timedelta):
         return format_duration(value)
-    return repr(value)
+    if isinstance(value, int) and abs(value) >= 10**30:  # str() refuses beyond 4300 digits
+        return f"a number of about {int(abs(value).bit_length() * math.log10(2)) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + "..."
 
 
 def _with_value(message: str, value: Any) -> str:

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from sim.scenario.distributions import ZERO, Constant, Distribution
 from sim.scenario.sections import Name, Section, Share, Volume
-from sim.scenario.units import Duration, raise_issues
+from sim.scenario.units import Duration, Integer, Number, raise_issues
 
 Clock = Literal["calendar", "business", "open-days"]
 """How a deadline or a response time is counted: every hour, open hours only, or every hour of
@@ -27,10 +27,10 @@ class Callbacks(Section):
     prepare: Distribution = ZERO
     reach_probability: Share = 1.0
     retry_after: Distribution = Constant(dist="constant", value=timedelta(hours=2))
-    max_attempts: int = Field(default=3, ge=1, le=50)
+    max_attempts: Integer = Field(default=3, ge=1, le=50)
     no_answer: Distribution = Constant(dist="constant", value=timedelta(minutes=2))
     order: Literal["earliest-deadline", "fifo"] = "earliest-deadline"
-    reserved_advisors: int = Field(default=0, ge=0, le=10_000)
+    reserved_advisors: Integer = Field(default=0, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def _positive_deadline(self) -> Callbacks:
@@ -42,10 +42,10 @@ class Callbacks(Section):
 class Experts(Section):
     """The expert network: `capacity` experts answer escalations in parallel."""
 
-    capacity: int = Field(default=1, ge=1, le=10_000)
+    capacity: Integer = Field(default=1, ge=1, le=10_000)
     response: Distribution
     clock: Clock = "business"
-    cost_per_case: float = Field(default=0.0, ge=0)
+    cost_per_case: Number = Field(default=0.0, ge=0)
 
 
 class Regional(Section):
@@ -92,10 +92,11 @@ class BacklogItem(Section):
     """`count` contacts of a case type already open when the run starts, `age` old."""
 
     case_type: Name
-    count: int = Field(ge=0, le=10_000_000)
+    count: Integer = Field(ge=0, le=10_000_000)
     age: Duration = timedelta(0)
     step: BacklogStep | None = None
     source: Name | None = None
+
 
 
 class Backlog(Section):

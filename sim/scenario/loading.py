@@ -8,8 +8,8 @@ that file.
 from __future__ import annotations
 
 import csv
+import io
 import re
-import tomllib
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import tomli_w
 
 from sim.scenario.issues import Issue, ScenarioError, split_path, validate
+from sim.scenario.reading import MAX_EXTENDS, read_text, read_toml
 from sim.scenario.schema import Scenario
 from sim.scenario.units import parse_duration
 
@@ -46,10 +47,10 @@ def extends_chain(path: Path) -> list[tuple[Path, dict[str, Any]]]:
     `read_merged` has checked them: no loop, every file there)."""
     chain, file = [], path
     while True:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = read_toml(file)
         chain.append((file, data))
         parent = data.get("extends")
-        if not isinstance(parent, str) or len(chain) > 20:
+        if not isinstance(parent, str) or len(chain) > MAX_EXTENDS:
             return chain
         file = file.parent / parent
 
@@ -91,16 +92,10 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         chain = " -> ".join(str(p.name) for p in (*_seen, resolved))
         raise ScenarioError([Issue(label, "extends",
                                    f"files extend each other in a loop: {chain}")])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Issue(label, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Issue(label, "", f"cannot read the file ({exc})")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
+    if len(_seen) >= MAX_EXTENDS:
+        raise ScenarioError([Issue(label, "extends", f"more than {MAX_EXTENDS} files extend "
+                                                     "one another; merge some of them")])
+    data = read_toml(path)
     parent = data.pop("extends", None)
     unset = data.pop("unset", [])
     if parent is None:
@@ -110,7 +105,7 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError([Issue(label, "extends", "give the parent file's path as a string")])
-    if not (path.parent / parent).is_file():
+    if not _is_file(path.parent / parent):
         raise ScenarioError([Issue(label, "extends", f"no file {parent!r} (looked for "
                                                      f"{path.parent / parent})")])
     base = read_merged(path.parent / parent, (*_seen, resolved))
@@ -118,6 +113,13 @@ def read_merged(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         if not _unset(base, str(dotted)):
             raise ScenarioError([Issue(label, f"unset[{i}]", f"the parent has no key {dotted!r}")])
     return deep_merge(base, data)
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name holding a NUL byte, too long a name
+        return False
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -156,27 +158,35 @@ def _backlog_from_csv(backlog: dict[str, Any], path: Path, data: dict[str, Any])
     label = f"{path}: backlog.csv"
     csv_path = path.parent / str(backlog["csv"])
     try:
-        handle = csv_path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
+        text = read_text(csv_path, label)
+    except ScenarioError as exc:
+        reason = exc.issues[0]
+        where = f"{reason.path}: " if reason.path else ""
         raise ScenarioError([Issue(str(path), "backlog.csv", f"cannot read {csv_path} "
-                                                               f"({exc.strerror})")]) from None
-    start = _date_or_none(data.get("horizon", {}).get("start"))
-    case_types = {c.get("name") for c in data.get("case_types", []) if isinstance(c, dict)}
+                                   f"({where}{reason.message})")]) from None
+    horizon = data.get("horizon")
+    start = _date_or_none(horizon.get("start") if isinstance(horizon, dict) else None)
+    cases = data.get("case_types")
+    case_types = ({c.get("name") for c in cases if isinstance(c, dict)}
+                  if isinstance(cases, list) else set())
     counts: dict[tuple[Any, ...], int] = {}
-    issues = []
-    with handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-        except csv.Error:  # a single column: nothing to tell the separator by
-            dialect = csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
+    issues: list[Issue] = []
+    handle = io.StringIO(text, newline="")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:  # a single column: nothing to tell the separator by
+        dialect = csv.excel
+    reader = csv.DictReader(handle, dialect=dialect)
+    try:
         fields = set(reader.fieldnames or ())
         if "case_type" not in fields or not fields & {"received", "age"}:
             raise ScenarioError([Issue(label, "", "needs the columns case_type and received "
                                                   "(date-time) or age (e.g. \"36h\")")])
         for row_number, row in enumerate(reader, start=2):
+            if len(issues) >= MAX_ROW_ISSUES:
+                issues.append(Issue(label, "", "more rows than these have problems; put "
+                                               "these right first"))
+                break
             try:
                 age = _age(row, start)
             except ValueError as exc:
@@ -185,11 +195,14 @@ def _backlog_from_csv(backlog: dict[str, Any], path: Path, data: dict[str, Any])
             case_type = (row["case_type"] or "").strip()
             if case_types and case_type not in case_types:
                 issues.append(Issue(label, f"row {row_number}",
-                                    f"no case type is named {case_type!r}"))
+                                    f"no case type is named {_short(case_type)!r}"))
                 continue
             key = (case_type, (row.get("source") or "").strip() or None,
                    (row.get("step") or "").strip() or None, round(age / 60))
             counts[key] = counts.get(key, 0) + 1
+    except csv.Error as exc:
+        raise ScenarioError([Issue(label, f"line {reader.line_num}", f"cannot read the CSV "
+                                   f"({exc})")]) from None
     if issues:
         raise ScenarioError(issues)
     items = [{k: v for k, v in {"case_type": c, "source": s, "step": st,
@@ -197,11 +210,28 @@ def _backlog_from_csv(backlog: dict[str, Any], path: Path, data: dict[str, Any])
               if v is not None}
              for (c, s, st, minutes_old), n in sorted(counts.items(), key=str)]
     rest = {k: v for k, v in backlog.items() if k != "csv"}
-    return {**rest, "items": [*rest.get("items", []), *items]}
+    given = rest.get("items", [])
+    if not isinstance(given, list):
+        raise ScenarioError([Issue(str(path), "backlog.items", "must be a list of items "
+                                                               "([[backlog.items]])")])
+    return {**rest, "items": [*given, *items]}
+
+
+MAX_ROW_ISSUES = 50
+"""A CSV of the wrong kind would otherwise list a problem for each of its rows."""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """A cell as quoted in a message: a 100 kB cell is cut, not printed whole."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _age(row: dict[str, str], start: date | None) -> float:
     """Seconds between an item's reception and the start of the horizon."""
+    for column in ("age", "received"):
+        if len(row.get(column) or "") > 60:
+            raise ValueError(f"{column} {_short(row[column])!r} is too long to be a "
+                             f"{'duration' if column == 'age' else 'date-time'}")
     if row.get("age"):
         seconds = parse_duration(row["age"]).total_seconds()
         return seconds
@@ -259,11 +289,11 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any], label: str = "
     impossible scenario.
     """
     data = scenario.model_dump(mode="json", exclude_none=True, by_alias=True)
-    issues = []
+    issues: list[Issue] = []
     for dotted, value in overrides.items():
         try:
             _set_path(data, dotted, value)
-        except (KeyError, IndexError, TypeError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
             issues.append(Issue(label or scenario.name, dotted, f"no such key ({exc})"))
     if issues:
         raise ScenarioError(issues)

@@ -9,7 +9,15 @@ from pydantic import Field, model_validator
 
 from sim.scenario.distributions import ZERO, Constant, Distribution
 from sim.scenario.sections import Name, Section, Share
-from sim.scenario.units import ClockTime, Duration, Weekday, format_clock, raise_issues
+from sim.scenario.units import (
+    ClockTime,
+    Duration,
+    Integer,
+    Number,
+    Weekday,
+    format_clock,
+    raise_issues,
+)
 
 
 class Takes(Section):
@@ -18,7 +26,7 @@ class Takes(Section):
 
     case_types: tuple[Name, ...] = ()
     share: Share = 1.0
-    overflow_queue: int | None = Field(default=None, ge=1)
+    overflow_queue: Integer | None = Field(default=None, ge=1)
     overflow_wait: Duration | None = None
 
 
@@ -26,10 +34,10 @@ class Price(Section):
     """What the provider is paid: per contact handled, per paid provider hour, with a monthly
     minimum; minus a penalty per callback it makes late."""
 
-    per_contact: float = Field(default=0.0, ge=0)
-    per_hour: float = Field(default=0.0, ge=0)
-    minimum_monthly: float = Field(default=0.0, ge=0)
-    penalty_per_late_callback: float = Field(default=0.0, ge=0)
+    per_contact: Number = Field(default=0.0, ge=0)
+    per_hour: Number = Field(default=0.0, ge=0)
+    minimum_monthly: Number = Field(default=0.0, ge=0)
+    penalty_per_late_callback: Number = Field(default=0.0, ge=0)
 
 
 class Outsourcing(Section):
@@ -44,10 +52,10 @@ class Outsourcing(Section):
     """
 
     takes: Takes = Takes()
-    advisors: int = Field(ge=0, le=10_000)
+    advisors: Integer = Field(ge=0, le=10_000)
     hours: tuple[ClockTime, ClockTime] | None = None
     days: tuple[Weekday, ...] | None = None
-    talk_factor: float = Field(default=1.0, gt=0, le=10)
+    talk_factor: Number = Field(default=1.0, gt=0, le=10)
     first_contact_resolution: Share = 1.0
     defect_rate: Share = 0.0
     detect_after: Distribution = Constant(dist="constant", value=timedelta(days=7))
@@ -56,10 +64,10 @@ class Outsourcing(Section):
     handoff_work: Distribution = ZERO
     start: date | None = None
     ramp_up: Duration = timedelta(0)
-    initial_talk_factor: float | None = Field(default=None, gt=0, le=10)
+    initial_talk_factor: Number | None = Field(default=None, gt=0, le=10)
     initial_defect_rate: Share | None = None
     price: Price = Price()
-    oversight_hours_per_month: float = Field(default=0.0, ge=0)
+    oversight_hours_per_month: Number = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _hours(self) -> Outsourcing:
@@ -77,4 +85,4 @@ class Ai(Section):
     deflect_case_types: tuple[Name, ...] = ()
     deflect_return_probability: Share = 0.0
     return_after: Distribution = Constant(dist="constant", value=timedelta(days=1))
-    talk_factor: float = Field(default=1.0, gt=0, le=5)
+    talk_factor: Number = Field(default=1.0, gt=0, le=5)

@@ -29,7 +29,6 @@ fixed headcount. Every key has its default here; unknown keys are refused, like 
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,9 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from sim.scenario.issues import Issue, ScenarioError, validation_issues
+from sim.scenario.reading import read_toml
 from sim.scenario.sections import Section, Share
-from sim.scenario.units import ClockTime, Duration, format_clock, raise_issues
+from sim.scenario.units import ClockTime, Duration, Integer, format_clock, raise_issues
 
 
 class ShiftRules(Section):
@@ -63,11 +63,11 @@ class ShiftRules(Section):
 class WeekRules(Section):
     """Days worked per week and which days off."""
 
-    days: int = Field(default=5, ge=1, le=7)
+    days: Integer = Field(default=5, ge=1, le=7)
     paired_days_off: bool = True
     same_start: bool = True
-    max_saturdays: int | None = Field(default=None, ge=0)
-    cycle_weeks: int = Field(default=4, ge=1, le=52)
+    max_saturdays: Integer | None = Field(default=None, ge=0)
+    cycle_weeks: Integer = Field(default=4, ge=1, le=52)
 
     @model_validator(mode="after")
     def _supported(self) -> WeekRules:
@@ -85,7 +85,7 @@ class PartTimeRules(Section):
     """Shorter shifts, and how many advisors may work them."""
 
     lengths: tuple[Duration, ...] = ()
-    days: int = Field(default=5, ge=1, le=7)
+    days: Integer = Field(default=5, ge=1, le=7)
     max_share: Share = 0.0
 
 
@@ -116,7 +116,7 @@ class RotaRules(Section):
     part_time: PartTimeRules = PartTimeRules()
     lunch: LunchRules | None = None
     min_rest: Duration = timedelta(hours=11)
-    headcount: int | None = Field(default=None, ge=1, le=10_000)
+    headcount: Integer | None = Field(default=None, ge=1, le=10_000)
     time_limit: Duration = timedelta(seconds=60)
 
 
@@ -126,12 +126,9 @@ def load_rules(path: str | Path | None) -> RotaRules:
     if path is None:
         return RotaRules()
     path = Path(path)
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Issue(str(path), "", "no such file")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Issue(str(path), "", f"not valid TOML: {exc}")]) from None
+    if not path.exists():
+        raise ScenarioError([Issue(str(path), "", "no such file")])
+    data: dict[str, Any] = read_toml(path)  # any file: its text, or a located problem
     try:
         return RotaRules.model_validate(data)
     except ValidationError as exc:

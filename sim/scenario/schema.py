@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
@@ -25,7 +26,7 @@ from sim.scenario.sections import (
     Staff,
     check_shares,
 )
-from sim.scenario.units import format_clock, raise_issues
+from sim.scenario.units import Number, format_clock, raise_issues
 from sim.vocabulary import FILES_SOURCE, Resolution, Work
 
 Op = Literal[">=", "<="]
@@ -35,7 +36,7 @@ class Target(Section):
     """A KPI threshold such as `callback_on_time_rate >= 0.95`."""
 
     op: Op
-    value: float
+    value: Number
 
     def met(self, observed: float) -> bool:
         """Whether an observed KPI value meets the target."""
@@ -50,11 +51,21 @@ _TARGET = re.compile(r"\s*(>=|<=|=>|=<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?
 
 
 def _parse_target(value: Any) -> Any:
-    if isinstance(value, Target | dict):
+    if isinstance(value, Target):
         return value
+    if isinstance(value, dict):  # {op = ">=", value = 0.95}: the two keys, a finite number
+        number = value.get("value")
+        if (set(value) != {"op", "value"} or value["op"] not in (">=", "<=")
+                or isinstance(number, bool) or not isinstance(number, int | float)
+                or not math.isfinite(number)):
+            raise ValueError("a target is a number, a string such as \">=0.95\" or "
+                             "{op = \">=\", value = 0.95}")
+        return dict(value)
     if isinstance(value, bool):
         raise ValueError("a target is a number or a string such as \">=0.95\"")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("a target is a finite number")
         return {"op": "", "value": value}  # direction filled in from the KPI below
     if isinstance(value, str):
         match = _TARGET.fullmatch(value)
@@ -62,6 +73,8 @@ def _parse_target(value: Any) -> Any:
             raise ValueError(f"cannot read target {value!r}; write e.g. \">=0.95\" or \"<=0.05\"")
         op = {"=>": ">=", "=<": "<="}.get(match.group(1), match.group(1))
         number = float(match.group(2)) / (100 if match.group(3) else 1)
+        if not math.isfinite(number):
+            raise ValueError(f"target {value!r} is not a finite number")
         return {"op": op, "value": number}
     raise ValueError("a target is a number or a string such as \">=0.95\"")
 
@@ -82,7 +95,7 @@ class Scenario(Section):
     calendar: Calendar = Calendar()
     sources: tuple[Source, ...] = Field(min_length=1)
     demand: Demand = Demand()
-    labels: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(default_factory=dict)
+    labels: dict[str, dict[str, Annotated[Number, Field(ge=0, le=1)]]] = Field(default_factory=dict)
     case_types: tuple[CaseType, ...] = Field(min_length=1)
     channel: Channel = Channel()
     staff: Staff

@@ -23,7 +23,10 @@ from sim.scenario.units import (
     MONTHS,
     WEEKDAYS,
     ClockTime,
+    Cv,
     Duration,
+    Integer,
+    Number,
     Weekday,
     format_clock,
     parse_month,
@@ -36,7 +39,7 @@ SHARE_TOLERANCE = 1e-3
 """Hand-written shares (0.56, 0.25, 0.19) may miss 1 by rounding; beyond this they are refused."""
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
-Share = Annotated[float, Field(ge=0, le=1)]
+Share = Annotated[Number, Field(ge=0, le=1)]
 
 
 class Section(BaseModel):
@@ -103,7 +106,7 @@ def _hour_weights(value: Any) -> Any:
     return value
 
 
-Weight = Annotated[float, Field(ge=0)]
+Weight = Annotated[Number, Field(ge=0)]
 
 
 def _weekday_hour_weights(value: Any) -> Any:
@@ -135,15 +138,24 @@ def _positive_weights(value: tuple[float, ...] | None) -> tuple[float, ...] | No
     return value
 
 
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
+"""The dates a horizon may span: the calendar reaches a year beyond the horizon (and back to the
+oldest backlog item), and Python's dates stop at 9999."""
+
+
 class Horizon(Section):
     """The simulated period: `start` and `end` dates (both included), and warm-up days."""
 
     start: date
     end: date
-    warmup_days: int = Field(default=0, ge=0)
+    warmup_days: Integer = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Horizon:
+        issues = [(key, f"must lie between {FIRST_DATE} and {LAST_DATE}")
+                  for key in ("start", "end")
+                  if not FIRST_DATE <= getattr(self, key) <= LAST_DATE]
+        raise_issues(issues)
         if self.end < self.start:
             raise_issues([("end", f"is before start ({self.start})")])
         if self.warmup_days >= self.days:
@@ -193,11 +205,11 @@ class Volume(Section):
     ramp-up and weights included.
     """
 
-    per_year: float | None = Field(default=None, gt=0)
-    per_week: float | None = Field(default=None, gt=0)
-    per_day: float | None = Field(default=None, gt=0)
-    per_hour: float | None = Field(default=None, gt=0)
-    total: float | None = Field(default=None, gt=0)
+    per_year: Number | None = Field(default=None, gt=0)
+    per_week: Number | None = Field(default=None, gt=0)
+    per_day: Number | None = Field(default=None, gt=0)
+    per_hour: Number | None = Field(default=None, gt=0)
+    total: Number | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Volume:
@@ -226,7 +238,7 @@ class Source(Section):
     start: date | None = None
     end: date | None = None
     ramp_up: Duration = timedelta(0)
-    volume_cv: float = Field(default=0.0, ge=0, le=5)
+    volume_cv: Cv = Field(default=0.0, ge=0, le=5)
     case_mix: dict[str, Share] | None = None
     """This source's own case-type shares (default: the case types' `share`)."""
 
@@ -259,8 +271,8 @@ class Demand(Section):
         tuple[Weight, ...] | None,
         BeforeValidator(_weights(MONTHS, "month", parse_month, missing=1.0)),
     ] = None
-    day_cv: float = Field(default=0.0, ge=0, le=5)
-    volume_factor: float = Field(default=1.0, gt=0, le=1000)
+    day_cv: Cv = Field(default=0.0, ge=0, le=5)
+    volume_factor: Number = Field(default=1.0, gt=0, le=1000)
     """Multiplies the volume of every source (and of files arriving directly): one key to
     sweep demand up and down."""
 
@@ -316,7 +328,7 @@ class Retry(Section):
 
     probability: Share = 0.0
     delay: Distribution = Constant(dist="constant", value=timedelta(minutes=30))
-    max_attempts: int = Field(default=1, ge=1, le=50)
+    max_attempts: Integer = Field(default=1, ge=1, le=50)
 
 
 class Channel(Section):
@@ -334,7 +346,7 @@ class Shift(Section):
     the lines for that part of the shift (a break inside it, unpaid or not, off the lines)."""
 
     name: Name
-    advisors: int = Field(ge=0, le=10_000)
+    advisors: Integer = Field(ge=0, le=10_000)
     days: tuple[Weekday, ...] | None = None
     start: ClockTime
     end: ClockTime
@@ -361,9 +373,9 @@ class Meeting(Section):
     """
 
     name: Name
-    per_year: float = Field(gt=0, le=366)
+    per_year: Number = Field(gt=0, le=366)
     duration: Duration
-    teams: int = Field(default=1, ge=1)
+    teams: Integer = Field(default=1, ge=1)
     at: ClockTime | None = None
 
     @field_validator("duration")
@@ -379,7 +391,7 @@ class Group(Section):
     given kinds of work; its live calls may overflow to another group after a wait."""
 
     name: Name
-    advisors: int = Field(ge=0, le=10_000)
+    advisors: Integer = Field(ge=0, le=10_000)
     sources: tuple[Name, ...] = ()
     case_types: tuple[Name, ...] = ()
     work: tuple[Work, ...] = WORK_KINDS
@@ -394,13 +406,13 @@ class Staff(Section):
     every open day is covered as evenly as possible).
     """
 
-    advisors: int | None = Field(default=None, ge=0, le=10_000)
-    days_per_week: int | None = Field(default=None, ge=1, le=7)
+    advisors: Integer | None = Field(default=None, ge=0, le=10_000)
+    days_per_week: Integer | None = Field(default=None, ge=1, le=7)
     shifts: tuple[Shift, ...] = ()
     groups: tuple[Group, ...] = ()
-    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    shrinkage: Number = Field(default=0.0, ge=0, lt=1)
     meetings: tuple[Meeting, ...] = ()
-    cost_per_hour: float = Field(default=0.0, ge=0)
+    cost_per_hour: Number = Field(default=0.0, ge=0)
     priorities: tuple[Work, ...] = WORK_KINDS
 
     @model_validator(mode="after")
@@ -445,11 +457,15 @@ class Staff(Section):
         return sum(shift.advisors for shift in self.shifts)
 
 
+MAX_REPLICATIONS = 100_000
+"""Replications of one run; the command line's `--replications` has the same bound."""
+
+
 class Run(Section):
     """Default replications and seed (the command line may override them)."""
 
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0, lt=2**63)
+    replications: Integer = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    seed: Integer = Field(default=1, ge=0, lt=2**63)
 
 
 def _repeated(items: list[str]) -> list[str]:

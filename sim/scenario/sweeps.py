@@ -20,7 +20,7 @@ than a bad corner of the grid) is an error of the file. Running a sweep is
 from __future__ import annotations
 
 import itertools
-import tomllib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,9 +28,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.glossary import KPIS
-from sim.scenario.issues import Issue, ScenarioError
+from sim.scenario.issues import Issue, ScenarioError, validation_issues
 from sim.scenario.loading import load_scenario, with_overrides
+from sim.scenario.reading import read_toml
 from sim.scenario.schema import Scenario
+from sim.scenario.sections import MAX_REPLICATIONS
+from sim.scenario.units import Integer
 
 
 class BreakEven(BaseModel):
@@ -51,8 +54,8 @@ class SweepFile(BaseModel):
     reference: str | None = None
     breakeven: BreakEven | None = None
     name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
-    replications: int = Field(default=10, ge=1, le=100_000)
-    seed: int = Field(default=1, ge=0)
+    replications: Integer = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    seed: Integer = Field(default=1, ge=0, lt=2**63)
     mode: Literal["product", "zip"] = "product"
     grid: dict[str, list[Any]] = Field(min_length=1)
 
@@ -63,6 +66,14 @@ class SweepFile(BaseModel):
             if not values:
                 raise ValueError(f"{path!r} has no value")
         return grid
+
+
+MAX_POINTS = 10_000
+"""Points in one sweep: each is validated when the file is read, so a million-point grid would
+keep `validate` busy for hours."""
+
+MAX_TASKS = 1_000_000
+"""Replications in one sweep, all points together."""
 
 
 @dataclass
@@ -111,17 +122,18 @@ def load_sweep(path: str | Path) -> Sweep:
 def read_sweep_file(path: Path) -> SweepFile:
     """The sweep file itself, validated (its base and reference are not read here)."""
     label = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Issue(label, "", "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Issue(label, "", f"not valid TOML: {exc}")]) from None
+    data = read_toml(path)
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([Issue(label, ".".join(str(p) for p in e["loc"]), e["msg"])
-                             for e in exc.errors()]) from None
+        raise ScenarioError(validation_issues(exc, data, label, SweepFile)) from None
+    points_count = math.prod(len(v) for v in spec.grid.values()) if spec.mode == "product" \
+        else max(len(v) for v in spec.grid.values())
+    if points_count > MAX_POINTS or points_count * spec.replications > MAX_TASKS:
+        raise ScenarioError([Issue(label, "grid", (
+            f"{points_count:,} points x {spec.replications} replications: a sweep runs at most "
+            f"{MAX_POINTS:,} points and {MAX_TASKS:,} replications in all; split it into "
+            "several sweeps or use fewer values"))])
     if spec.mode == "zip" and len({len(v) for v in spec.grid.values()}) > 1:
         raise ScenarioError([Issue(label, "grid", "with mode = \"zip\" every list must have "
                                                   "the same length")])
@@ -173,5 +185,5 @@ def grid_points(base: Scenario, spec: SweepFile, label: str) -> list[Point]:
     return points
 
 
-__all__ = ["BreakEven", "Point", "Sweep", "SweepFile", "grid_points", "load_sweep",
-           "read_sweep_file"]
+__all__ = ["MAX_POINTS", "MAX_TASKS", "BreakEven", "Point", "Sweep", "SweepFile", "grid_points",
+           "load_sweep", "read_sweep_file"]

@@ -1,6 +1,8 @@
 """Units planners write by hand: durations with units, clock times, weekdays and months.
 
-A duration is a string with a unit, `"45s"`, `"12min"`, `"1h30min"`, `"72h"`, `"5d"`, `"8w"`; it is
+A number is written as a number: `advisors = 12`, not `"12"` nor `true` (pydantic's strict mode, so
+nothing is converted silently), finite, and whole where a count is meant. A duration is a string
+with a unit, `"45s"`, `"12min"`, `"1h30min"`, `"72h"`, `"5d"`, `"8w"`; it is
 kept as a `timedelta` so a resolved scenario writes back exactly what was read. A bare number is
 refused: `5` could mean seconds, minutes or hours; a staffing decision should not hang on a guess.
 """
@@ -11,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, PlainSerializer, Strict
 from pydantic_core import PydanticCustomError
 
 _UNITS = {
@@ -22,6 +24,27 @@ _UNITS = {
     "w": 604800.0, "wk": 604800.0, "week": 604800.0, "weeks": 604800.0,
 }
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
+
+Integer = Annotated[int, Strict()]
+"""A whole number written as one: `true`, `"12"` and `12.0` are refused."""
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite number written as one (an integer is a number too): `true`, `"0.5"`, `inf` and `nan`
+are refused."""
+
+MIN_CV = 1e-3
+"""The smallest coefficient of variation other than 0: below it a variation is no variation,
+and the gamma draws behind it (shape 1/cv^2) would overflow."""
+
+
+def _no_tiny_cv(value: float) -> float:
+    if 0 < value < MIN_CV:
+        raise ValueError(f"a cv below {MIN_CV:g} is no variation; write 0 (or use a constant)")
+    return value
+
+
+Cv = Annotated[float, Strict(), AllowInfNan(False), AfterValidator(_no_tiny_cv)]
+"""A coefficient of variation: 0, or at least 0.001."""
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -62,6 +85,18 @@ def parse_duration(value: Any) -> timedelta:
         raise ValueError(f"{value!r} is too long a duration") from None
 
 
+MAX_DURATION = timedelta(days=3650)
+"""The longest duration a scenario may give (a backlog item's age, a deadline, a response
+time): beyond it the simulated calendar would leave the dates Python can count."""
+
+
+def _not_too_long(value: timedelta) -> timedelta:
+    if value > MAX_DURATION:
+        raise ValueError(f"{format_duration(value)!r} is longer than ten years (3650d), more "
+                         "than any delay of a helpline")
+    return value
+
+
 def format_duration(value: timedelta) -> str:
     """Write a duration back with the largest unit that divides it exactly."""
     micros = value // timedelta(microseconds=1)
@@ -81,9 +116,10 @@ def format_duration(value: timedelta) -> str:
 Duration = Annotated[
     timedelta,
     BeforeValidator(parse_duration),
+    AfterValidator(_not_too_long),
     PlainSerializer(format_duration, return_type=str),
 ]
-"""A non-negative duration written with a unit."""
+"""A non-negative duration written with a unit, at most ten years."""
 
 
 def minutes(value: timedelta) -> float:
