@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from helpers import ALWAYS_OPEN, START, exponential, stationary_line
@@ -11,7 +13,13 @@ from typer.testing import CliRunner
 
 from sim import analytic
 from sim.cli import app
-from sim.experiments.staffing import Evaluation, _search_count, parse_target, search
+from sim.experiments.staffing import (
+    Evaluation,
+    _margin,
+    _search_count,
+    parse_target,
+    search,
+)
 from sim.scenario import Scenario, Target, to_toml, validate
 
 runner = CliRunner()
@@ -161,3 +169,36 @@ def test_targets_are_read_from_the_command_line_form() -> None:
         parse_target("servise_level>=0.8")
     with pytest.raises(ValueError, match="cannot read target"):
         parse_target("service_level=0.8")
+
+
+def _noisy(trend: float, calls: list[int]) -> Callable[[tuple[int, ...]], Evaluation]:
+    """A KPI whose replications scatter by ±3.5 points around 0.80 + trend * log2(advisors):
+    each level shuffles the same scatter (same mean and spread), as chance does."""
+    scatter = np.linspace(-0.035, 0.035, 8)
+    target = Target(op=">=", value=0.95)
+
+    def evaluate(level: tuple[int, ...]) -> Evaluation:
+        calls.append(level[0])
+        values = (0.80 + trend * np.log2(level[0])
+                  + np.random.default_rng(level[0]).permutation(scatter))
+        frame = pd.DataFrame({"kpi": values})
+        margin = _margin(frame["kpi"], target, 0.95)
+        return Evaluation(level, frame, margin >= 0, {"kpi": margin})
+
+    return evaluate
+
+
+def test_search_stops_on_a_flat_rate_whose_mean_only_drifts_by_chance() -> None:
+    # the mean creeps up by 1 point per doubling: more than 1 % of the gap, so the margin
+    # alone looks like progress; paired over the same members, the move is lost in the noise
+    calls: list[int] = []
+    assert _search_count(_noisy(0.01, calls), 22, 5000) is None
+    assert max(calls) < 40, calls
+
+
+def test_search_keeps_going_while_a_target_really_moves() -> None:
+    calls: list[int] = []
+    evaluate = _noisy(0.05, calls)
+    found = _search_count(evaluate, 4, 5000)
+    assert found is not None and found[0] > 4, calls
+    assert evaluate(found).met and not evaluate((found[0] - 1,)).met

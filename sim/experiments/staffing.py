@@ -230,9 +230,29 @@ PLATEAU = 0.01
 
 
 def _gaining(kpi: str, before: Evaluation, after: Evaluation) -> bool:
-    """Whether the target's margin grew by at least `PLATEAU` of its remaining gap."""
+    """Whether the target's margin grew by at least `PLATEAU` of its remaining gap, and the
+    KPI itself moved by more than chance: both levels face the same members, so the paired
+    difference per replication says whether the move is real (a flat rate's noise is not)."""
     margin = after.margins[kpi]
-    return margin - before.margins.get(kpi, -math.inf) > PLATEAU * -margin
+    if not margin - before.margins.get(kpi, -math.inf) > PLATEAU * -margin:
+        return False
+    return _moved(kpi, before, after)
+
+
+def _moved(kpi: str, before: Evaluation, after: Evaluation) -> bool:
+    """Whether the KPI moved between two levels beyond the noise of its paired difference
+    (a two-sided 95 % interval that excludes zero); true when it cannot be told."""
+    if kpi not in before.kpis or kpi not in after.kpis or len(before.kpis) != len(after.kpis):
+        return True
+    diff = (after.kpis[kpi].to_numpy(dtype=float) - before.kpis[kpi].to_numpy(dtype=float))
+    diff = diff[np.isfinite(diff)]
+    if len(diff) < 2:
+        return True
+    spread = float(diff.std(ddof=1))
+    if spread == 0:
+        return bool(diff.mean() != 0)
+    half = float(stats.t.ppf(0.975, len(diff) - 1)) * spread / math.sqrt(len(diff))
+    return abs(float(diff.mean())) > half
 
 
 def _improving(before: Evaluation, after: Evaluation) -> bool:
@@ -253,11 +273,14 @@ def plateaued(result: StaffingResult) -> list[str]:
 def _search_shifts(evaluate: Callable[[Level], Evaluation], start: Level,
                    cap: int) -> Level | None:
     """Add one advisor to every shift until met, then remove greedily, keeping the margin."""
-    level = start
-    while not evaluate(level).met:
+    level, added = start, [evaluate(start)]
+    while not added[-1].met:
         level = tuple(n + 1 for n in level)
         if sum(level) > cap:
             return None
+        added.append(evaluate(level))
+        if len(added) > 4 and not _improving(added[-5], added[-1]):
+            return None  # four more advisors per shift brought no target closer
     while True:
         options = [tuple(n - (i == j) for j, n in enumerate(level))
                    for i in range(len(level)) if level[i] > 0]
