@@ -29,11 +29,18 @@ from sim import analytic, folders
 from sim.console import (
     assumptions_view,
     comparison_table,
+    equal_service_lines,
+    equal_service_table,
     erlang_table,
+    sensitivity_table,
     staffing_table,
     summary_table,
+    switching_lines,
 )
 from sim.experiments.compare import compare, default_folder
+from sim.experiments.equal_service import equal_service
+from sim.experiments.ranges import ranges
+from sim.experiments.sensitivity import analyse, promise_kpi
 from sim.experiments.staffing import parse_target, plateaued, search
 from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
 from sim.glossary import KPIS
@@ -308,6 +315,13 @@ def compare_command(
     report: Report = False,
     lang: Language = "en",
     allow_large: AllowLarge = False,
+    equal: Annotated[bool, typer.Option(
+        "--equal-service", help="First staff each option with the fewest in-house advisors "
+                                "meeting the options' targets, then compare at those "
+                                "headcounts.")] = False,
+    confidence: Annotated[float, typer.Option(
+        min=0.5, max=0.999, help="With --equal-service: confidence that each target is met.")
+    ] = 0.95,
 ) -> None:
     """Run options on the same members and compare each with the first (paired differences)."""
     loaded = [_load(path) for path in scenarios]
@@ -315,6 +329,14 @@ def compare_command(
     most = max(replications or loaded[0].run.replications, max_replications if wanted else 0)
     _fits(loaded, most, str(scenarios[0]), allow_large)
     folder = _claim(out_dir, default_folder(loaded))
+    if equal:
+        if wanted:
+            raise typer.BadParameter("--precision and --equal-service cannot be combined yet")
+        _compare_equal(loaded, scenarios, folder, replications=replications, seed=seed,
+                       workers=workers, confidence=confidence, fresh=fresh, excel_fr=excel_fr)
+        if report:
+            _write_report(folder, lang)
+        return
     with _failures(), _progress("compare") as update:
         result = compare(loaded, replications=replications, seed=seed, workers=workers,
                          precision=wanted, max_replications=max_replications,
@@ -336,6 +358,91 @@ def compare_command(
     out.print("Green: better than the base, red: worse (the interval excludes no change). "
               "The report colours only material differences (thresholds in its glossary). "
               f"Results written to [bold]{escape(str(folder))}[/]")
+    if report:
+        _write_report(folder, lang)
+
+
+def _compare_equal(loaded: list[Scenario], paths: list[Path], folder: Path, *,
+                   replications: int | None, seed: int | None, workers: int | None,
+                   confidence: float, fresh: bool, excel_fr: bool) -> None:
+    """`compare --equal-service`: size every option, then compare at those headcounts."""
+    with _failures(), _progress("size and compare") as update:
+        result = equal_service(loaded, replications=replications, seed=seed,
+                               confidence=confidence, workers=workers,
+                               store=_store(folder, fresh), progress=update)
+    result.comparison.manifest["command"] = _command()
+    for one, path in zip(result.comparison.runs, paths, strict=True):
+        one.assumptions = register(path)
+    result.write(folder, excel_fr)
+    out.print(equal_service_table(result))
+    out.print(comparison_table(result.comparison))
+    for line in equal_service_lines(result):
+        out.print(line, highlight=False)
+    out.print(f"Results written to [bold]{escape(str(folder))}[/]")
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    base: Annotated[Path, typer.Argument(help="BASE.toml (the reference option).")],
+    option: Annotated[Path, typer.Argument(help="OPTION.toml (the option judged).")],
+    vary: Annotated[list[str] | None, typer.Option(
+        help="KEY=LOW:HIGH, e.g. outsourcing.defect_rate=0.02:0.30 (repeatable; default: "
+             "every contested value that differs between the options or that the money or "
+             "the promise rests on, over its [ranges] entry or ±50 %).")] = None,
+    kpi: Annotated[list[str] | None, typer.Option(
+        help="KPI whose verdict is tested (repeatable; default: cost_total and the "
+             "promise).")] = None,
+    replications: Replications = None,
+    seed: Seed = None,
+    draws: Annotated[int, typer.Option(
+        min=0, help="Also draw every varied value at once N times: how often the verdict "
+                    "holds.")] = 0,
+    workers: Workers = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://host:8786 or tls://...); needs the dask extra.")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Output folder (default: results/compare-<base>, beside the "
+                      "comparison).")] = None,
+    fresh: Fresh = False,
+    excel_fr: ExcelFr = False,
+    report: Report = False,
+    lang: Language = "en",
+) -> None:
+    """What would change the verdict: a tornado of paired differences and switching values."""
+    options = (_load(base), _load(option))
+    kpis = list(kpi) if kpi else ["cost_total", promise_kpi()]
+    unknown = [k for k in kpis if k not in KPIS]
+    if unknown:
+        err.print(f"--kpi: unknown KPI {unknown[0]!r} (see the glossary: "
+                  f"{', '.join(list(KPIS)[:6])}, ...)", markup=False, highlight=False,
+                  style="bold red")
+        raise typer.Exit(BAD_INPUT)
+    try:
+        with _bad_input():
+            found = ranges(options, (base, option), vary)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--vary") from None
+    folder = _claim(out_dir, default_folder(list(options)))
+    store = _store(folder, fresh)
+    with _failures(), _progress("sensitivity") as update:
+        result = analyse(*options, found, kpis, replications=replications, seed=seed,
+                         draws=draws, workers=workers, store=store, scheduler=scheduler,
+                         progress=update)
+        comparison = compare(list(options), replications=result.manifest["replications"],
+                             seed=result.manifest["seed"], workers=workers, store=store,
+                             scheduler=scheduler)
+    result.manifest["command"] = comparison.manifest["command"] = _command()
+    for one, path in zip(comparison.runs, (base, option), strict=True):
+        one.assumptions = register(path)
+    comparison.write(folder, excel_fr)
+    result.write(folder, excel_fr)
+    out.print(sensitivity_table(result))
+    for line in switching_lines(result):
+        out.print(line, highlight=False)
+    out.print(f"{result.manifest['results_computed']} replications computed, "
+              f"{result.manifest['results_reused']} reused. Results written to "
+              f"[bold]{escape(str(folder))}[/]")
     if report:
         _write_report(folder, lang)
 

@@ -10,6 +10,8 @@ from rich.table import Table
 
 from sim.analytic import QueueEstimate
 from sim.experiments.compare import Comparison
+from sim.experiments.equal_service import EqualService, Limit
+from sim.experiments.sensitivity import NO_SWITCH, Sensitivity
 from sim.experiments.staffing import StaffingResult
 from sim.glossary import KPIS
 from sim.runs.runner import RunResult
@@ -127,3 +129,98 @@ def erlang_table(estimates: list[QueueEstimate], threshold: str) -> Table:
                       "inf" if math.isinf(est.asa_s) else f"{est.asa_s:.1f}",
                       f"{est.service_level:.4f}", f"{est.occupancy:.4f}")
     return table
+
+
+LIMITS = {
+    Limit.REACH: "members who cannot be reached after every attempt (callbacks."
+                 "reach_probability, callbacks.max_attempts): no headcount calls them back",
+    Limit.PROVIDER: "the provider's own advisors and hours (outsourcing.advisors, "
+                    "outsourcing.hours): in-house advisors do not answer its contacts",
+    Limit.OTHER: "something other than in-house advisors (deadlines, experts, regional "
+                 "offices)",
+    Limit.CAP: "the search's cap on advisors",
+}
+"""What binds a target that no in-house headcount meets, in words."""
+
+
+def equal_service_table(result: EqualService) -> Table:
+    """Per option: advisors in the file and at equal service, each target met or not."""
+    table = Table(title=f"Equal service: the fewest in-house advisors meeting every target "
+                        f"(confidence {result.confidence:.0%})", title_justify="left")
+    for column in ("option", "advisors in file", "advisors needed"):
+        table.add_column(column, justify="left" if column == "option" else "right")
+    for kpi, goal in result.targets.items():
+        table.add_column(f"{kpi} {goal.op}{goal.value:g}\nmean (met in)", justify="right")
+    for row in result.table.to_dict("records"):
+        cells = [str(row["scenario"]), str(row["advisors_in_file"]),
+                 str(row["advisors_needed"]) + ("" if row["met"] else " [red](not met)[/]")]
+        for kpi in result.targets:
+            text = (f"{_fmt(float(row[f'{kpi}_mean']), KPIS[kpi].unit)} "
+                    f"({float(row[f'{kpi}_met_share']):.0%})")
+            cells.append(f"[red]{text}[/]" if row[f"{kpi}_limit"] else text)
+        table.add_row(*cells)
+    return table
+
+
+def equal_service_lines(result: EqualService) -> list[str]:
+    """The targets out of reach and why, then the cost difference at equal service."""
+    lines = []
+    for sizing in result.sizings:
+        for kpi, limit in sizing.unmet.items():
+            lines.append(f"{sizing.scenario.name} cannot meet {kpi} "
+                         f"{result.targets[kpi].op}{result.targets[kpi].value:g} at any "
+                         f"in-house headcount: it stops moving as advisors are added. The "
+                         f"limit that binds: {LIMITS[limit]}. It is compared at the fewest "
+                         "advisors meeting the other targets.")
+    table = result.comparison.table
+    rows = table[(table["kpi"] == "cost_total") & table["diff_mean"].notna()]
+    base = result.comparison.base.scenario.name
+    equal = all(s.met for s in result.sizings)
+    for row in rows.to_dict("records"):
+        diff, low, high = (float(row[k]) for k in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+        sign = "less" if diff < 0 else "more"
+        sure = ("" if low > 0 or high < 0 else
+                " (the interval includes no difference: the cost is not told apart)")
+        where = "at equal service" if equal else "with the targets each can meet"
+        lines.append(f"{where.capitalize()}, {row['scenario']} costs {abs(diff):,.0f} "
+                     f"{sign} than {base} (95 % CI {low:+,.0f} .. {high:+,.0f}){sure}.")
+    return lines
+
+
+def sensitivity_table(result: Sensitivity) -> Table:
+    """The tornado in numbers: each KPI's paired difference at each value's low and high end."""
+    table = Table(title=f"{result.option.name} minus {result.base.name}, on the same members "
+                        f"({result.manifest['replications']} replications)",
+                  title_justify="left")
+    for column in ("assumption", "low .. high", "KPI", "difference at low (95 % CI)",
+                   "difference at high (95 % CI)"):
+        table.add_column(column, justify="right" if "difference" in column else "left")
+    for row in result.tornado.to_dict("records"):
+        unit = KPIS[row["kpi"]].unit
+        cells = [f"{_fmt(float(row[f'diff_{e}']), unit)} "
+                 f"[{_fmt(float(row[f'diff_{e}_ci_low']), unit)}, "
+                 f"{_fmt(float(row[f'diff_{e}_ci_high']), unit)}]" for e in ("low", "high")]
+        table.add_row(str(row["assumption"]), f"{row['value_low']:g} .. {row['value_high']:g}",
+                      str(row["kpi"]), *cells)
+    return table
+
+
+def switching_lines(result: Sensitivity) -> list[str]:
+    """The switching values, then how often the verdict holds over the draws."""
+    lines = []
+    for row in result.switching.to_dict("records"):
+        if row["note"] in (NO_SWITCH, "no difference at all"):
+            continue
+        lines.append(f"The {row['kpi']} difference changes sign at {row['assumption']} = "
+                     f"{row['switching_value']:.3g} (95 % CI {row['ci_low']:.3g} .. "
+                     f"{row['ci_high']:.3g}){'; ' + row['note'] if row['note'] else ''}.")
+    quiet = sorted({f"{r['assumption']} ({r['kpi']})" for r in result.switching.to_dict("records")
+                    if r["note"] == NO_SWITCH})
+    if quiet:
+        lines.append("No switch in the range: " + ", ".join(quiet) + ".")
+    if result.holds is not None:
+        for row in result.holds.to_dict("records"):
+            lines.append(f"The verdict on {row['kpi']} holds in {row['share']:.0%} of "
+                         f"{row['draws']} draws (95 % CI {row['ci_low']:.0%} .. "
+                         f"{row['ci_high']:.0%}).")
+    return lines

@@ -202,3 +202,10 @@ def test_search_keeps_going_while_a_target_really_moves() -> None:
     found = _search_count(evaluate, 4, 5000)
     assert found is not None and found[0] > 4, calls
     assert evaluate(found).met and not evaluate((found[0] - 1,)).met
+
+
+def test_shifts_scaled_together_keep_the_files_proportions() -> None:
+    from sim.experiments.staffing import spread
+    assert spread(10, (2, 3)) == (4, 6)
+    assert spread(7, (1, 1, 2)) == (2, 2, 3)
+    assert sum(spread(13, (5, 0, 3))) == 13 and spread(13, (5, 0, 3))[1] == 0

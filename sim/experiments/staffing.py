@@ -135,8 +135,10 @@ def search(
     progress: Progress | None = None,
     max_advisors: int = 5000,
     on_level: Callable[[Evaluation], None] | None = None,
+    shifts_together: bool = False,
 ) -> StaffingResult:
-    """Find the fewest advisors (per shift, with shifts) meeting every target."""
+    """Find the fewest advisors (per shift, with shifts) meeting every target; with
+    `shifts_together`, shifts keep the file's proportions and only their total is searched."""
     targets = dict(scenario.targets if targets is None else targets)
     if not targets:
         raise ValueError("give at least one target (--target or [targets] in the scenario)")
@@ -165,12 +167,29 @@ def search(
 
     if scenario.staff.advisors is not None:
         chosen = _search_count(evaluate, erlang_start(scenario, targets), max_advisors)
+    elif shifts_together and not scenario.staff.groups:
+        shares = level_of(scenario)
+        total = _search_count(lambda t: evaluate(spread(t[0], shares)), sum(shares),
+                              max_advisors)
+        chosen = None if total is None else spread(total[0], shares)
     else:
         chosen = _search_shifts(evaluate, level_of(scenario), max_advisors)
     evaluations = sorted(tried.values(), key=lambda e: (sum(e.level), e.level))
     result = StaffingResult(scenario, targets, confidence, evaluations, chosen)
     result.table = staffing_table(result)
     return result
+
+
+def spread(total: int, shares: Level) -> Level:
+    """`total` advisors over shifts in the proportions of `shares` (largest remainder)."""
+    weights = np.asarray(shares, dtype=float)
+    weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(shares),
+                                                                        1 / len(shares))
+    exact = weights * total
+    level = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - level), kind="stable")[:total - int(level.sum())]:
+        level[i] += 1
+    return tuple(int(n) for n in level)
 
 
 def _margin(values: pd.Series, target: Target, confidence: float) -> float:

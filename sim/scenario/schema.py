@@ -107,6 +107,17 @@ class Scenario(Section):
     backlog: Backlog = Backlog()
     outsourcing: Outsourcing | None = None
     ai: Ai | None = None
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """How far a contested value could plausibly be: dotted key -> [low, high], read by
+    `helpline sensitivity` (the key and the values are checked there against the scenario)."""
+
+    @field_validator("ranges")
+    @classmethod
+    def _ordered_ranges(cls, value: dict[str, tuple[float, float]]
+                        ) -> dict[str, tuple[float, float]]:
+        raise_issues([(key, f"a range is [low, high] with low < high (got [{low:g}, "
+                            f"{high:g}])") for key, (low, high) in value.items() if low >= high])
+        return value
 
     @field_validator("sources")
     @classmethod
