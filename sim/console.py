@@ -11,7 +11,7 @@ from rich.table import Table
 from sim.analytic import QueueEstimate
 from sim.experiments.compare import Comparison
 from sim.experiments.equal_service import EqualService, Limit
-from sim.experiments.sensitivity import NO_SWITCH, Sensitivity
+from sim.experiments.sensitivity import Sensitivity
 from sim.experiments.staffing import StaffingResult
 from sim.glossary import KPIS
 from sim.runs.runner import RunResult
@@ -209,15 +209,16 @@ def switching_lines(result: Sensitivity) -> list[str]:
     """The switching values, then how often the verdict holds over the draws."""
     lines = []
     for row in result.switching.to_dict("records"):
-        if row["note"] in (NO_SWITCH, "no difference at all"):
+        if not math.isfinite(row["switching_value"]):
             continue
         lines.append(f"The {row['kpi']} difference changes sign at {row['assumption']} = "
                      f"{row['switching_value']:.3g} (95 % CI {row['ci_low']:.3g} .. "
                      f"{row['ci_high']:.3g}){'; ' + row['note'] if row['note'] else ''}.")
     quiet = sorted({f"{r['assumption']} ({r['kpi']})" for r in result.switching.to_dict("records")
-                    if r["note"] == NO_SWITCH})
+                    if r["note"] != "" and not math.isfinite(r["switching_value"])})
     if quiet:
-        lines.append("No switch in the range: " + ", ".join(quiet) + ".")
+        lines.append("No clear switch in the range (see switching.csv for why): "
+                     + ", ".join(quiet) + ".")
     if result.holds is not None:
         for row in result.holds.to_dict("records"):
             lines.append(f"The verdict on {row['kpi']} holds in {row['share']:.0%} of "

@@ -123,3 +123,21 @@ def test_a_range_in_the_file_is_checked_against_the_scenario(tmp_path: Path) -> 
     with pytest.raises(ScenarioError, match="low < high"):
         with_overrides(option, {"ranges": {"outsourcing.defect_rate": [0.3, 0.1]}})
     assert np.isfinite(bad.ranges["outsourcing.defect_rate"][1])
+
+
+def test_a_price_variant_counted_again_equals_its_simulation(
+        options: tuple[Scenario, Scenario]) -> None:
+    from sim.experiments.repricing import money_only, reprice, trustworthy
+    from sim.runs.replication import replicate
+    option = options[1]
+    dearer = with_overrides(option, {"outsourcing.price.per_contact": 61.5,
+                                     "staff.cost_per_hour": 50.0})
+    nominal = replicate(option, 5, 0)
+    assert trustworthy([nominal], option)
+    simulated = replicate(dearer, 5, 0).kpis
+    again = reprice(nominal, dearer)
+    assert again == pytest.approx(simulated, rel=1e-12, nan_ok=True)
+    assert again["cost_total"] != nominal.kpis["cost_total"]
+    assert money_only({"outsourcing.price.per_contact": 1, "staff.cost_per_hour": 2})
+    assert not money_only({"outsourcing.defect_rate": 0.1})
+    assert not money_only({})

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.ranges import Range
+from sim.experiments.repricing import money_only, reprice, trustworthy
 from sim.glossary import KPIS
 from sim.measures.kpis import mean_ci
 from sim.outputs import provenance, scenario_hash, source_digest, write_csv, write_text
@@ -48,6 +49,8 @@ TORNADO_COLUMNS = ["assumption", "value_low", "value_high", "kpi", "diff_low", "
                    "diff_low_ci_high", "diff_high", "diff_high_ci_low", "diff_high_ci_high"]
 SWITCHING_COLUMNS = ["assumption", "kpi", "switching_value", "ci_low", "ci_high", "note"]
 NO_SWITCH = "no switch in the range"
+NO_DIFFERENCE = "no difference at all"
+WITHIN_CHANCE = "the sign changes only within chance"
 DRAW_STREAM = 9_001
 """Keys the draws' generator apart from every simulation stream."""
 
@@ -116,22 +119,48 @@ class _Runner:
         self.replications, self.seed = replications, seed
         self.workers, self.store, self.scheduler = workers, store, scheduler
         self.progress, self.done, self.expected = progress, 0, expected
-        self.computed = self.reused = 0
+        self.computed = self.reused = self.repriced = 0
         self._kpis: dict[str, list[dict[str, float]]] = {}
+        self._nominal: list[list[ReplicationResult]] = []
+        self._repriceable: tuple[bool, ...] = (False, False)
 
     def variant(self, which: int, changes: dict[str, float | int]) -> Scenario:
         """An option with some values changed (those it does not have left out)."""
         return with_overrides(self.options[which], changes) if changes else self.options[which]
 
-    def kpis(self, scenarios: list[Scenario], detail: bool = False
+    def start(self) -> None:
+        """Run both options at the files' values, keeping their member tables (the comparison
+        reuses them, and prices are counted again from them)."""
+        results = self._results(list(self.options), detail=True)
+        self._nominal = results
+        self._repriceable = tuple(trustworthy(r, s) for r, s in zip(results, self.options,
+                                                                      strict=True))
+        for scenario, found in zip(self.options, results, strict=True):
+            self._kpis[scenario_hash(scenario)] = [_row(r) for r in found]
+
+    def kpis(self, specs: list[tuple[int, dict[str, float | int]]]
              ) -> list[list[dict[str, float]]]:
-        """Each scenario's KPI rows, replication by replication (one batch for all)."""
+        """Each (option, changes)'s KPI rows, replication by replication; variants that change
+        only prices are counted again from the option's own replications, the others are
+        simulated in one batch."""
+        scenarios = [self.variant(w, c) for w, c in specs]
+        for (which, changes), scenario in zip(specs, scenarios, strict=True):
+            key = scenario_hash(scenario)
+            if key not in self._kpis and money_only(changes) and self._repriceable[which]:
+                self._kpis[key] = [reprice(r, scenario) for r in self._nominal[which]]
+                self.repriced += self.replications
+        self._results([s for s in scenarios if scenario_hash(s) not in self._kpis])
+        return [self._kpis[scenario_hash(s)] for s in scenarios]
+
+    def _results(self, scenarios: list[Scenario], detail: bool = False
+                 ) -> list[list[ReplicationResult]]:
+        """Simulate (or read from the store) every replication of each scenario, in one
+        batch; their KPI rows are kept."""
         keyed = {scenario_hash(s): s for s in scenarios}
-        todo = [h for h in keyed if h not in self._kpis]
         tasks = [Task(keyed[h], self.seed, r, tag=h, detail=detail)
-                 for h in todo for r in range(self.replications)]
+                 for h in keyed for r in range(self.replications)]
         self.expected = max(self.expected, self.done + len(tasks))
-        found: dict[str, dict[int, dict[str, float]]] = {h: {} for h in todo}
+        found: dict[str, dict[int, ReplicationResult]] = {h: {} for h in keyed}
         errors = []
         for outcome in execute(tasks, workers=self.workers, scheduler=self.scheduler,
                                store=self.store, version=source_digest(),
@@ -142,12 +171,13 @@ class _Runner:
                 continue
             self.reused += outcome.from_store
             self.computed += not outcome.from_store
-            found[outcome.task.tag][outcome.task.replication] = _row(outcome.result)
+            found[outcome.task.tag][outcome.task.replication] = outcome.result
         if errors:
             raise ReplicationError(f"{len(errors)} replication(s) failed\n" + "\n".join(errors))
-        for h in todo:
-            self._kpis[h] = [found[h][r] for r in range(self.replications)]
-        return [self._kpis[scenario_hash(s)] for s in scenarios]
+        for h in keyed:
+            self._kpis[h] = [_row(found[h][r]) for r in range(self.replications)]
+        return [[found[scenario_hash(s)][r] for r in range(self.replications)]
+                for s in scenarios]
 
     def _step(self, count: int, _total: int) -> None:
         if self.progress is not None:
@@ -157,11 +187,10 @@ class _Runner:
 
     def diffs(self, points: list[tuple[Range | None, float]], kpis: list[str]) -> list[Diff]:
         """The paired differences at each (range, value) point (None: the file's values)."""
-        pairs = []
-        for spec, x in points:
-            pairs.append([self.variant(w, {spec.key: spec.value(x)} if spec is not None
-                                       and spec.applies(w) else {}) for w in (0, 1)])
-        rows = self.kpis([s for pair in pairs for s in pair])
+        specs: list[tuple[int, dict[str, float | int]]] = [
+            (w, {spec.key: spec.value(x)} if spec is not None and spec.applies(w) else {})
+            for spec, x in points for w in (0, 1)]
+        rows = self.kpis(specs)
         out = []
         for i, (spec, x) in enumerate(points):
             base, option = rows[2 * i], rows[2 * i + 1]
@@ -207,7 +236,7 @@ def analyse(
     sides = sum(1 + r.applies(0) for r in ranges)
     runner = _Runner(base, option, n, seed, workers, store, scheduler, progress,
                      expected=(2 + 2 * sides + draws * 2) * n)
-    runner.kpis([base, option], detail=True)  # the comparison's own runs, kept in full
+    runner.start()
     nominal = runner.diffs([(None, math.nan)], kpis)[0]
     ends = runner.diffs([(r, x) for r in ranges for x in (r.low, r.high)], kpis)
     tornado = []
@@ -232,11 +261,18 @@ def analyse(
         "nominal": {k: dict(zip(("diff_mean", "diff_ci_low", "diff_ci_high"), v, strict=True))
                     for k, v in result.nominal.items()},
         "results_computed": runner.computed, "results_reused": runner.reused,
+        "results_repriced": runner.repriced,
         **provenance(),
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
     }
     return result
+
+
+def _clear(diff: Diff, kpi: str) -> int:
+    """The sign of a difference whose 95 % interval excludes zero (0 otherwise)."""
+    _mean, low, high = diff.ci(kpi)
+    return 1 if low > 0 else -1 if high < 0 else 0
 
 
 def _sign(value: float) -> int:
@@ -260,14 +296,18 @@ def _switching(runner: _Runner, ranges: list[Range], kpis: list[str], nominal: D
                 known.append(Diff(centre, nominal.per_replication))
             known.sort(key=lambda d: d.x)
             seen[(i, kpi)] = known
-            pair = next(((a, b) for a, b in itertools.pairwise(known)
-                         if _sign(a.ci(kpi)[0]) * _sign(b.ci(kpi)[0]) < 0), None)
-            if pair is None:
-                zero = next((d for d in known if _sign(d.ci(kpi)[0]) == 0
-                             and not math.isnan(d.ci(kpi)[0])), None)
-                notes[(i, kpi)] = "no difference at all" if zero else NO_SWITCH
-            else:
+            clear = [d for d in known if _clear(d, kpi)]
+            pair = next(((a, b) for a, b in itertools.pairwise(clear)
+                         if _clear(a, kpi) * _clear(b, kpi) < 0), None)
+            if pair is not None:
                 brackets[(i, kpi)] = pair
+            elif all(np.all(d.per_replication[kpi] == 0) for d in known):
+                notes[(i, kpi)] = NO_DIFFERENCE
+            elif any(_sign(a.ci(kpi)[0]) * _sign(b.ci(kpi)[0]) < 0
+                     for a, b in itertools.pairwise(known)):
+                notes[(i, kpi)] = WITHIN_CHANCE
+            else:
+                notes[(i, kpi)] = NO_SWITCH
     while True:
         open_ = {key: (a, b) for key, (a, b) in brackets.items()
                  if abs(b.x - a.x) > max(tolerance * (ranges[key[0]].high - ranges[key[0]].low),
@@ -339,9 +379,8 @@ def _draws(runner: _Runner, ranges: list[Range], kpis: list[str], nominal: Diff,
     rng = np.random.default_rng(np.random.SeedSequence([seed, DRAW_STREAM]))
     values = [{r.key: r.value(float(rng.uniform(r.low, r.high))) for r in ranges}
               for _ in range(draws)]
-    pairs = [[runner.variant(w, {r.key: v[r.key] for r in ranges if r.applies(w)})
-              for w in (0, 1)] for v in values]
-    rows_kpis = runner.kpis([s for pair in pairs for s in pair])
+    rows_kpis = runner.kpis([(w, {r.key: v[r.key] for r in ranges if r.applies(w)})
+                             for v in values for w in (0, 1)])
     rows, holds = [], []
     for d, drawn in enumerate(values):
         base, option = rows_kpis[2 * d], rows_kpis[2 * d + 1]

@@ -22,7 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from sim import folders
 from sim.outputs import write_text
-from sim.report import charts
+from sim.report import charts, equal_service, sensitivity
 from sim.report.findings import findings
 from sim.report.language import Lang, Words
 from sim.report.results import NotAResult, Results, load_results
@@ -178,6 +178,8 @@ def sections(results: Results, words: Words, chart_html: str) -> list[str]:
     out = []
     if results.runs:
         short = "".join(f"<li>{esc(x)}</li>" for x in summary(results, words))
+        short += equal_service.summary_items(results, words) + sensitivity.summary_items(
+            results, words)
         out.append(_section("summary", words, f"<ol class='summary'>{short}</ol>",
                             "notes_on_intervals"))
     items = "".join(f"<li>{esc(x)}</li>" for x in findings(results, words))
@@ -185,6 +187,7 @@ def sections(results: Results, words: Words, chart_html: str) -> list[str]:
     if results.runs:
         out.append(_section("options", words, options_list(results, words)))
         out.append(_section("kpis", words, kpi_table(results, words)))
+        out += [extra.section(results, words)[0] for extra in (equal_service, sensitivity)]
     differs = differs_table(results, words)
     if differs:
         out.append(_section("differs", words, differs))
