@@ -214,13 +214,18 @@ def switching_lines(result: Sensitivity) -> list[str]:
         lines.append(f"The {row['kpi']} difference changes sign at {row['assumption']} = "
                      f"{row['switching_value']:.3g} (95 % CI {row['ci_low']:.3g} .. "
                      f"{row['ci_high']:.3g}){'; ' + row['note'] if row['note'] else ''}.")
-    quiet = sorted({f"{r['assumption']} ({r['kpi']})" for r in result.switching.to_dict("records")
-                    if r["note"] != "" and not math.isfinite(r["switching_value"])})
-    if quiet:
-        lines.append("No clear switch in the range (see switching.csv for why): "
-                     + ", ".join(quiet) + ".")
+    for kpi in result.kpis:
+        quiet = [str(r["assumption"]) for r in result.switching.to_dict("records")
+                 if r["kpi"] == kpi and not math.isfinite(r["switching_value"])]
+        if quiet:
+            lines.append(f"No clear switch of {kpi} in the range (switching.csv says why): "
+                         + ", ".join(quiet) + ".")
     if result.holds is not None:
         for row in result.holds.to_dict("records"):
+            if not math.isfinite(row["share"]):
+                lines.append(f"No clear verdict on {row['kpi']} at the files' values: nothing "
+                             "to hold over the draws.")
+                continue
             lines.append(f"The verdict on {row['kpi']} holds in {row['share']:.0%} of "
                          f"{row['draws']} draws (95 % CI {row['ci_low']:.0%} .. "
                          f"{row['ci_high']:.0%}).")

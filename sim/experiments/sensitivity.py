@@ -13,7 +13,8 @@ more). A value moved in only one option (the provider's price) leaves the other 
 
 With `draws`, every moved value is drawn at once, uniformly in its range, `draws` times (keyed
 on the seed: the same draws every time), and the share of draws in which the verdict on each KPI
-keeps its sign is given with its Wilson 95 % interval.
+keeps its sign is given with its Wilson 95 % interval (where the files' values give a clear
+verdict: an interval of the difference that excludes zero).
 
 Every replication goes through the result store, so an interrupted analysis started again
 recomputes nothing; the tasks of one step run together, on local processes or a Dask cluster
@@ -393,11 +394,13 @@ def _draws(runner: _Runner, ranges: list[Range], kpis: list[str], nominal: Diff,
         rows.append(row)
     table = pd.DataFrame(rows)
     for kpi in kpis:
-        sign = _sign(nominal.ci(kpi)[0])
+        sign = _clear(nominal, kpi)  # a verdict only where the files' values give a clear one
         kept = int((np.sign(table[f"{kpi}_diff"].to_numpy(dtype=float)) == sign).sum())
-        low, high = wilson(kept, draws)
-        holds.append({"kpi": kpi, "verdict_sign": sign, "draws": draws, "holds": kept,
-                      "share": kept / draws, "ci_low": low, "ci_high": high})
+        low, high = wilson(kept, draws) if sign else (math.nan, math.nan)
+        holds.append({"kpi": kpi, "verdict_sign": sign, "draws": draws,
+                      "holds": kept if sign else math.nan,
+                      "share": kept / draws if sign else math.nan, "ci_low": low,
+                      "ci_high": high})
     return table, pd.DataFrame(holds)
 
 

@@ -38,20 +38,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "intro": ("Each contested value of the scenarios (an assumption, not a fact from the "
               "sources) was moved from the low to the high end of its range, the other values "
               "staying as in the files, and {option} compared with {base} on the same members "
-              "({replications} simulations at each value). The bars show the difference "
-              "({option} minus {base}) at each end; the thin lines, its 95 % interval.",
+              "({replications} simulations at each value). The bars show the difference of the "
+              "option ({option}) to the reference ({base}) at each end; the thin lines, its "
+              "95 % interval; the dotted line, the difference with the files' values.",
               "Chaque valeur contestée des scénarios (une hypothèse, non un fait tiré des "
               "sources) a été déplacée du bas au haut de sa plage, les autres valeurs restant "
               "celles des fichiers, et {option} comparée à {base} sur les mêmes adhérents "
-              "({replications} simulations pour chaque valeur). Les barres montrent l'écart "
-              "({option} moins {base}) à chaque bout ; les traits fins, son intervalle à 95 %."),
-    "tornado": ("{kpi}: difference {option} − {base} over each value's range",
-                "{kpi} : écart {option} − {base} sur la plage de chaque valeur"),
+              "({replications} simulations pour chaque valeur). Les barres montrent l'écart de "
+              "l'option ({option}) à la référence ({base}) à chaque bout ; les traits fins, "
+              "son intervalle à 95 % ; le pointillé, l'écart avec les valeurs des fichiers."),
+    "tornado": ("{kpi}: the option's difference to the reference over each value's range",
+                "{kpi} : écart de l'option à la référence sur la plage de chaque valeur"),
+    "axis": ("{kpi}, option minus reference", "{kpi}, option moins référence"),
+    "verdict_at": ("With the files' values, on {kpi}, {option} is {verdict} than {base}: "
+                   "{diff} (95 % interval {low} to {high}).",
+                   "Avec les valeurs des fichiers, sur « {kpi} », {option} est {verdict} que "
+                   "{base} : {diff} (intervalle à 95 % : {low} à {high})."),
     "low": ("at the low end", "au bas de la plage"),
     "high": ("at the high end", "au haut de la plage"),
     "as_filed": ("with the files' values", "avec les valeurs des fichiers"),
-    "better": ("better", "meilleur"),
-    "worse": ("worse", "moins bon"),
+    "better": ("better", "meilleure"),
+    "worse": ("worse", "moins bonne"),
+    "better_money": ("cheaper", "moins chère"),
+    "worse_money": ("dearer", "plus chère"),
     "switch": ("On {kpi}, {option} is {verdict} than {base} with the files' values; this "
                "changes when {value_name} goes {side} {value} (95 % interval {low} to "
                "{high}{edge}).",
@@ -146,7 +155,8 @@ def value_text(key: str, value: float, words: Words, places: int | None = None) 
     if value is None or not math.isfinite(value):
         return "–"
     if "price" in key or "cost" in key:
-        places = 0 if places is None else places
+        if places is None:
+            places = 0 if abs(value) >= 100 or value == int(value) else 2
         text = words.number(value, places)
         return f"{text}\u00a0€" if words.lang == "fr" else f"€{text}"
     if any(w in key for w in ("rate", "probability", "resolution", "share", "shrinkage")):
@@ -184,8 +194,9 @@ def load(results: Results) -> Analysis | None:
 def tornado(analysis: Analysis, kpi: str, words: Words) -> go.Figure | None:
     """Each value's swing of the difference on one KPI, widest on top."""
     rows = analysis.tornado[analysis.tornado["kpi"] == kpi].copy()
-    if rows.empty:
-        return None
+    spans = rows[[c for c in rows.columns if c.startswith("diff_")]].abs().to_numpy()
+    if rows.empty or not (spans > 0).any():
+        return None  # no difference anywhere: nothing to draw (the words say so)
     nominal = float(analysis.manifest["nominal"][kpi]["diff_mean"])
     rows["swing"] = (rows["diff_high"] - rows["diff_low"]).abs()
     rows = rows.sort_values("swing")
@@ -205,15 +216,17 @@ def tornado(analysis: Analysis, kpi: str, words: Words) -> go.Figure | None:
     fig.add_vline(x=0, line={"color": "#333", "width": 1})
     fig.add_vline(x=nominal, line={"color": "#888", "dash": "dot", "width": 1},
                   annotation_text=_t(words, "as_filed"), annotation_position="top")
-    manifest = analysis.manifest
     fig.update_layout(
-        title=_t(words, "tornado", kpi=words.label(kpi), option=manifest["option"],
-                 base=manifest["base"]),
+        title=_t(words, "tornado", kpi=words.label(kpi)),
         barmode="overlay", separators=words.separators(), template="plotly_white",
         height=max(320, 60 + 34 * len(rows)), margin={"l": 20, "r": 20, "t": 60, "b": 50},
         legend={"orientation": "h", "y": -0.12}, yaxis={"automargin": True},
-        xaxis_title=f"{words.label(kpi)} ({manifest['option']} − {manifest['base']})")
+        xaxis_title=_t(words, "axis", kpi=words.label(kpi)))
     return fig
+
+
+def _verdict_word(kpi: str, verdict: str) -> str:
+    return f"{verdict}_money" if KPIS[kpi].unit == "money" else verdict
 
 
 def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
@@ -230,6 +243,12 @@ def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
         switching = rows[rows["switching_value"].notna()]
         if not verdict:
             out.append(_t(words, "no_verdict", kpi=words.label(kpi)))
+        else:
+            out.append(_t(words, "verdict_at", kpi=words.label(kpi), option=option, base=base,
+                          verdict=_t(words, _verdict_word(kpi, verdict)),
+                          diff=words.signed(kpi, nominal["diff_mean"]),
+                          low=words.signed(kpi, nominal["diff_ci_low"]),
+                          high=words.signed(kpi, nominal["diff_ci_high"])))
         for row in switching.to_dict("records"):
             key = str(row["assumption"])
             ends = analysis.tornado[(analysis.tornado["assumption"] == key)
@@ -240,7 +259,7 @@ def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
             if "price" in key or "cost" in key:
                 places = min(places, 2)
             out.append(_t(words, "switch", kpi=words.label(kpi), option=option, base=base,
-                          verdict=_t(words, verdict or "better"),
+                          verdict=_t(words, _verdict_word(kpi, verdict or "better")),
                           value_name=value_name(key, words), side=_t(words, side),
                           value=value_text(key, float(row["switching_value"]), words, places),
                           low=value_text(key, float(row["ci_low"]), words, places),
@@ -257,6 +276,8 @@ def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
             out.append(_t(words, "no_switch", kpi=words.label(kpi), names=words.join(names)))
     if analysis.holds is not None:
         for row in analysis.holds.to_dict("records"):
+            if not math.isfinite(float(row["share"])):
+                continue  # no clear verdict at the files' values (said above)
             out.append(_t(words, "holds", kpi=words.label(str(row["kpi"])), draws=row["draws"],
                           share=words.percent(float(row["share"]), 0),
                           low=words.percent(float(row["ci_low"]), 0),
