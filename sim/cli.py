@@ -472,6 +472,8 @@ def sweep_command(
                            scheduler=scheduler, progress=update)
     result.manifest["command"] = _command()
     result.write(folder, excel_fr)
+    write_csv(folder / "assumptions.csv", _sweep_register(sweep_file, sweep.base.name,
+                                                          sweep.reference), excel_fr)
     out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
               f"{result.computed} computed, {result.reused} reused from an earlier run.")
     for error in result.errors.to_dict("records"):
@@ -488,6 +490,21 @@ def sweep_command(
                   "run the same command again to retry them.", markup=False, highlight=False,
                   style="red")
         raise typer.Exit(FAILED)
+
+
+def _sweep_register(sweep_file: Path, base: str, reference: Scenario | None
+                    ) -> pd.DataFrame:
+    """The assumptions registers of a sweep's base and reference files (`option` names
+    which); the grid's keys are the values the sweep moves."""
+    spec = tomllib.loads(sweep_file.read_text(encoding="utf-8"))
+    frames = [register(sweep_file.parent / spec["base"]).assign(option=base)]
+    if reference is not None and spec.get("reference"):
+        frames.append(register(sweep_file.parent / spec["reference"]).assign(
+            option=reference.name))
+    table = pd.concat(frames, ignore_index=True)
+    swept = table["path"].isin(list(spec.get("grid", {})))
+    table.loc[swept, "note"] = ("swept: " + table.loc[swept, "note"].astype(str)).str.rstrip(": ")
+    return table
 
 
 @app.command("staff")

@@ -270,3 +270,13 @@ def test_service_by_source_is_drawn_only_when_there_are_sources_to_compare() -> 
     assert list(figure.data[0].x) == ["rhone-alpes", "bretagne"]
     assert list(figure.data[0].y) == pytest.approx([90, 90])
     assert figure.layout.yaxis.ticksuffix == "\u00a0%"
+
+
+def test_report_of_a_sweep_says_the_break_even_with_its_interval_and_has_the_register(
+        sweep: Path) -> None:
+    breakeven = pd.read_csv(sweep / "breakeven.csv")
+    assert {"ci_low", "ci_high", "note"} <= set(breakeven.columns)
+    page, _ = build(load_results(sweep), "en")
+    assert "id='assumptions'" in page
+    if breakeven["outsourcing.price.per_contact at break-even"].notna().any():
+        assert "95 % interval" in page

@@ -376,3 +376,31 @@ def test_a_run_on_a_dask_cluster_gives_the_tables_of_a_local_run(
     for name in ("replications", "summary", "contacts", "calls", "daily", "advisor_days",
                  "groups"):
         pd.testing.assert_frame_equal(getattr(remote, name), getattr(local, name))
+
+
+def test_break_even_interval_is_where_the_differences_interval_contains_zero() -> None:
+    from sim.experiments.sweep import BreakEven, breakeven_table
+    prices = np.array([0.0, 25.0, 50.0, 75.0, 100.0])
+    diff = 2 * (prices - 50)  # crosses zero at 50; its interval is ±20 around it
+    points = pd.DataFrame({"outsourcing.price.per_contact": prices,
+                           "cost_total_diff_mean": diff, "cost_total_diff_ci_low": diff - 20,
+                           "cost_total_diff_ci_high": diff + 20})
+    table = breakeven_table(points, ["outsourcing.price.per_contact"],
+                            BreakEven(parameter="outsourcing.price.per_contact"))
+    row = table.iloc[0]
+    assert row["outsourcing.price.per_contact at break-even"] == pytest.approx(50)
+    assert row["ci_low"] == pytest.approx(40, abs=0.05)
+    assert row["ci_high"] == pytest.approx(60, abs=0.05)
+    assert row["note"] == ""
+
+
+def test_a_break_even_is_said_with_no_more_digits_than_its_interval_supports() -> None:
+    from sim.report.language import Words
+    from sim.report.precision import interval_text
+    en, fr = Words("en"), Words("fr")
+    key = "outsourcing.price.per_contact"
+    assert interval_text(key, 61.64, 40.2, 72.9, "", en) == "€62 (95 % interval €40 to €73)"
+    assert interval_text(key, 61.64, 61.2, 62.1, "", en) == "€61.6 (95 % interval €61.2 to €62.1)"
+    assert interval_text("outsourcing.defect_rate", 0.2317, 0.19, 0.27, "", fr) == (
+        "23\u00a0% (intervalle à 95 % : 19\u00a0% à 27\u00a0%)")
+    assert "end of the range" in interval_text(key, 61.64, 24, 72, "reaches", en)

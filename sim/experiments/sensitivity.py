@@ -351,25 +351,37 @@ def _switching(runner: _Runner, ranges: list[Range], kpis: list[str], nominal: D
 
 
 def _inverted(known: list[Diff], kpi: str, x: float, spec: Range) -> tuple[float, float, str]:
-    """The values around `x` at which the difference's 95 % interval contains zero (the
-    interval bounds interpolated linearly between the values simulated)."""
+    """The values around `x` at which the difference's 95 % interval contains zero."""
     known = sorted(known, key=lambda d: d.x)
-    xs = np.array([d.x for d in known])
-    lows = np.array([d.ci(kpi)[1] for d in known])
-    highs = np.array([d.ci(kpi)[2] for d in known])
-    grid = np.linspace(spec.low, spec.high, 4001)
+    return crossing_interval(np.array([d.x for d in known]),
+                             np.array([d.ci(kpi)[1] for d in known]),
+                             np.array([d.ci(kpi)[2] for d in known]), x, spec.low, spec.high)
+
+
+def crossing_interval(xs: np.ndarray, lows: np.ndarray, highs: np.ndarray, at: float,
+                      start: float | None = None, end: float | None = None
+                      ) -> tuple[float, float, str]:
+    """Where a difference crosses zero, give or take chance: the values around `at` at which
+    its 95 % interval (`lows`, `highs` at `xs`, interpolated linearly between them) contains
+    zero, within `[start, end]` (default: the values given). The note says when the interval
+    runs to an end of the range (the true bound may lie beyond it)."""
+    order = np.argsort(xs)
+    xs, lows, highs = xs[order], lows[order], highs[order]
+    start = float(xs[0]) if start is None else start
+    end = float(xs[-1]) if end is None else end
+    grid = np.linspace(start, end, 4001)
     inside = (np.interp(grid, xs, lows) <= 0) & (np.interp(grid, xs, highs) >= 0)
-    at = int(np.argmin(np.abs(grid - x)))
-    inside[at] = True
-    left = at
+    here = int(np.argmin(np.abs(grid - at)))
+    inside[here] = True
+    left = here
     while left > 0 and inside[left - 1]:
         left -= 1
-    right = at
+    right = here
     while right < len(grid) - 1 and inside[right + 1]:
         right += 1
-    notes = [side for side, edge in (("low", left == 0), ("high", right == len(grid) - 1))
+    edges = [side for side, edge in (("low", left == 0), ("high", right == len(grid) - 1))
              if edge]
-    note = (f"the interval reaches the {' and '.join(notes)} end of the range" if notes else "")
+    note = (f"the interval reaches the {' and '.join(edges)} end of the range" if edges else "")
     return float(grid[left]), float(grid[right]), note
 
 

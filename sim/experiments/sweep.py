@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim import folders
+from sim.experiments.sensitivity import crossing_interval
 from sim.glossary import KPIS
 from sim.measures.statistics import mean_ci, paired
 from sim.outputs import (
@@ -221,6 +222,19 @@ def _last_line(error: str | None) -> str:
     return lines[-1] if lines else "unknown error"
 
 
+def _breakeven_interval(frame: pd.DataFrame, spec: BreakEven, x: np.ndarray,
+                        crossing: float) -> dict[str, Any]:
+    """The break-even's 95 % interval: the parameter values at which the difference's own
+    interval contains zero, around the crossing (`ci_low`, `ci_high`, and a `note` when it
+    runs to an end of the grid)."""
+    if not np.isfinite(crossing):
+        return {"ci_low": float("nan"), "ci_high": float("nan"), "note": ""}
+    low, high, note = crossing_interval(
+        x, frame[f"{spec.kpi}_diff_ci_low"].to_numpy(dtype=float),
+        frame[f"{spec.kpi}_diff_ci_high"].to_numpy(dtype=float), crossing)
+    return {"ci_low": low, "ci_high": high, "note": note}
+
+
 def breakeven_table(points: pd.DataFrame, parameters: list[str],
                     spec: BreakEven) -> pd.DataFrame:
     """For each combination of the other parameters: the value of `spec.parameter` where the
@@ -246,6 +260,7 @@ def breakeven_table(points: pd.DataFrame, parameters: list[str],
         values = key if isinstance(key, tuple) else (key,)
         row: dict[str, Any] = dict(zip(others, values, strict=True))
         row.update({"kpi": spec.kpi, f"{spec.parameter} at break-even": crossing})
+        row.update(_breakeven_interval(frame, spec, x, crossing))
         for kpi in ("callback_on_time_rate", "inhouse_work_hours", "remediation_hours",
                     "resolution_hours_mean"):
             row[f"{kpi}_diff_there"] = before.get(f"{kpi}_diff_mean", float("nan"))

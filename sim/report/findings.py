@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.measures import kpis
 from sim.report.language import Words
+from sim.report.precision import interval_text
 from sim.report.results import Results, RunData
 from sim.report.verdict import (
     change,
@@ -220,6 +221,8 @@ def register_of(results: Results) -> pd.DataFrame:
     frames = [r.assumptions.assign(option=r.scenario.name) for r in results.runs
               if not r.assumptions.empty]
     columns = ["path", "value", "kind", "note", "note_fr"]
+    if not results.runs and not results.assumptions.empty:  # a sweep's base and reference
+        frames = [results.assumptions]
     if not frames:
         return pd.DataFrame(columns=[*columns, "option"])
     register = pd.concat(frames, ignore_index=True)
@@ -266,9 +269,11 @@ def _sweep_findings(results: Results, words: Words) -> list[str]:
                 out.append(words.t("f_no_breakeven", reference=manifest.get("reference", ""),
                                    kpi=kpi, where=where))
             else:
+                value = (interval_text(parameter, float(row[crossing]), float(row["ci_low"]),
+                                       float(row["ci_high"]), str(row.get("note") or ""),
+                                       words) if "ci_low" in row
+                         else _parameter(parameter, float(row[crossing]), words))
                 out.append(words.t("f_breakeven", reference=manifest.get("reference", ""),
-                                   kpi=kpi, parameter=parameter,
-                                   value=_parameter(parameter, float(row[crossing]), words),
-                                   where=where))
+                                   kpi=kpi, parameter=parameter, value=value, where=where))
         out.append(words.t("f_breakeven_note", replications=manifest.get("replications", "")))
     return out

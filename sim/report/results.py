@@ -60,6 +60,9 @@ class Results:
     points: pd.DataFrame | None = None
     breakeven: pd.DataFrame | None = None
     parameters: list[str] = field(default_factory=list)
+    assumptions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """A sweep's registers (base and reference, `option` naming which); a run's or a
+    comparison's are in each `RunData`."""
 
     @property
     def breakeven_parameter(self) -> str:
@@ -140,7 +143,7 @@ def _load(folder: Path) -> Results:
         breakeven = _read(folder / "breakeven.csv")
         return Results("sweep", folder, manifest, points=points,
                        breakeven=breakeven if not breakeven.empty else None,
-                       parameters=parameters)
+                       parameters=parameters, assumptions=_read(folder / "assumptions.csv"))
     if (folder / "replications.csv").exists():
         return Results("run", folder, manifest, [load_run(folder)])
     raise NotAResult(f"{folder} is not a run, comparison or sweep folder")

@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from sim.glossary import KPIS
 from sim.report.findings import title
 from sim.report.language import Words
+from sim.report.precision import decimals, value_text
 from sim.report.results import Results
 
 ANCHOR = "sensitivity"
@@ -138,31 +139,6 @@ def _t(words: Words, key: str, **values: Any) -> str:
 def value_name(key: str, words: Words) -> str:
     """A contested value's name in the reader's language (its key when unknown)."""
     return NAMES[key][0 if words.lang == "en" else 1] if key in NAMES else key
-
-
-def decimals(low: float, high: float) -> int:
-    """Decimals an interval supports: the rounding step at most a fifth of its width (two
-    significant digits of the width, none below what the width can tell)."""
-    width = abs(high - low)
-    if not math.isfinite(width) or width == 0:
-        return 2
-    return max(0, -math.floor(math.log10(width / 5)))
-
-
-def value_text(key: str, value: float, words: Words, places: int | None = None) -> str:
-    """A contested value the language's way: money for prices and costs, a percentage for
-    rates and probabilities, a number otherwise."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    if "price" in key or "cost" in key:
-        if places is None:
-            places = 0 if abs(value) >= 100 or value == int(value) else 2
-        text = words.number(value, places)
-        return f"{text}\u00a0€" if words.lang == "fr" else f"€{text}"
-    if any(w in key for w in ("rate", "probability", "resolution", "share", "shrinkage")):
-        return words.percent(value, 1 if places is None else max(0, places - 2))
-    return words.number(value, 0 if places is None and value == int(value)
-                        else 2 if places is None else places)
 
 
 @dataclass
