@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from pathlib import Path
 
@@ -141,3 +142,36 @@ def test_a_price_variant_counted_again_equals_its_simulation(
     assert money_only({"outsourcing.price.per_contact": 1, "staff.cost_per_hour": 2})
     assert not money_only({"outsourcing.defect_rate": 0.1})
     assert not money_only({})
+
+
+def test_the_report_shows_the_tornado_and_the_switching_value_linked_from_the_findings(
+        options: tuple[Scenario, Scenario], tmp_path: Path) -> None:
+    from sim.report.page import build, load_results
+    paths = []
+    for scenario in options:
+        path = tmp_path / f"{scenario.name}.toml"
+        path.write_text(to_toml(scenario), encoding="utf-8")
+        paths.append(str(path))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sensitivity", *paths, "--vary",
+                                 "outsourcing.price.per_contact=0:400", "--kpi", "cost_total",
+                                 "-n", "3", "--workers", "1", "--out", str(out), "--report"])
+    assert result.exit_code == 0, result.output
+    assert "changes sign at outsourcing.price.per_contact" in " ".join(result.output.split())
+    page = html.unescape((out / "report.en.html").read_text(encoding="utf-8"))
+    assert "What would change the verdict" in page and "href='#sensitivity'" in page
+    assert "id='tornado-1'" in page or 'id="tornado-1"' in page
+    assert "becomes dearer than" in page
+    assert "when the provider's price per contact goes above €" in page
+    french, _ = build(load_results(out), "fr")
+    assert "Ce qui ferait changer le verdict" in french and "passe au-dessus de" in french
+    assert "devient plus chère que" in html.unescape(french)
+    # a later comparison of other options in the same folder does not show a stale analysis
+    other = with_overrides(options[1], {"outsourcing.advisors": 12})
+    path = tmp_path / "other.toml"
+    path.write_text(to_toml(other), encoding="utf-8")
+    again = runner.invoke(app, ["compare", paths[0], str(path), "-n", "2", "--workers", "1",
+                                "--out", str(out), "--report"])
+    assert again.exit_code == 0, again.output
+    assert "What would change the verdict" not in (out / "report.en.html").read_text(
+        encoding="utf-8")

@@ -234,7 +234,7 @@ def analyse(
         raise ValueError("an interval needs at least 2 replications")
     seed = base.run.seed if seed is None else seed
     started, clock = datetime.now(UTC), time.perf_counter()
-    sides = sum(1 + r.applies(0) for r in ranges)
+    sides = sum(1 + r.applies(0) for r in ranges if not money_only({r.key: 0}))  # simulated
     runner = _Runner(base, option, n, seed, workers, store, scheduler, progress,
                      expected=(2 + 2 * sides + draws * 2) * n)
     runner.start()
@@ -297,9 +297,10 @@ def _switching(runner: _Runner, ranges: list[Range], kpis: list[str], nominal: D
                 known.append(Diff(centre, nominal.per_replication))
             known.sort(key=lambda d: d.x)
             seen[(i, kpi)] = known
-            clear = [d for d in known if _clear(d, kpi)]
-            pair = next(((a, b) for a, b in itertools.pairwise(clear)
-                         if _clear(a, kpi) * _clear(b, kpi) < 0), None)
+            # a switch: the mean changes sign, and at least one side is clear of chance
+            pair = next(((a, b) for a, b in itertools.pairwise(known)
+                         if _sign(a.ci(kpi)[0]) * _sign(b.ci(kpi)[0]) < 0
+                         and (_clear(a, kpi) or _clear(b, kpi))), None)
             if pair is not None:
                 brackets[(i, kpi)] = pair
             elif all(np.all(d.per_replication[kpi] == 0) for d in known):

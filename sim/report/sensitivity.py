@@ -62,12 +62,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "worse": ("worse", "moins bonne"),
     "better_money": ("cheaper", "moins chère"),
     "worse_money": ("dearer", "plus chère"),
-    "switch": ("On {kpi}, {option} is {verdict} than {base} with the files' values; this "
-               "changes when {value_name} goes {side} {value} (95 % interval {low} to "
-               "{high}{edge}).",
-               "Sur « {kpi} », {option} est {verdict} que {base} avec les valeurs des "
-               "fichiers ; cela s'inverse quand {value_name} passe {side} {value} (intervalle "
-               "à 95 % : {low} à {high}{edge})."),
+    "switch": ("On {kpi}, {option} becomes {verdict} than {base} when {value_name} goes "
+               "{side} {value} (95 % interval {low} to {high}{edge}).",
+               "Sur « {kpi} », {option} devient {verdict} que {base} quand {value_name} passe "
+               "{side} {value} (intervalle à 95 % : {low} à {high}{edge})."),
     "above": ("above", "au-dessus de"),
     "below": ("below", "au-dessous de"),
     "edge": ("; the interval reaches the end of the range explored",
@@ -201,6 +199,10 @@ def tornado(analysis: Analysis, kpi: str, words: Words) -> go.Figure | None:
     return fig
 
 
+def _sign(value: float) -> int:
+    return 0 if not math.isfinite(value) else (value > 0) - (value < 0)
+
+
 def _verdict_word(kpi: str, verdict: str) -> str:
     return f"{verdict}_money" if KPIS[kpi].unit == "money" else verdict
 
@@ -229,13 +231,15 @@ def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
             key = str(row["assumption"])
             ends = analysis.tornado[(analysis.tornado["assumption"] == key)
                                     & (analysis.tornado["kpi"] == kpi)].iloc[0]
-            side = ("above" if math.copysign(1, float(ends["diff_high"]))
-                    != math.copysign(1, float(nominal["diff_mean"])) else "below")
+            beyond = float(ends["diff_high"]) if _sign(float(ends["diff_high"])) != _sign(
+                float(nominal["diff_mean"])) else float(ends["diff_low"])
+            side = "above" if beyond == float(ends["diff_high"]) else "below"
+            after = "better" if (beyond > 0) == (KPIS[kpi].better == "higher") else "worse"
             places = decimals(float(row["ci_low"]), float(row["ci_high"]))
             if "price" in key or "cost" in key:
                 places = min(places, 2)
             out.append(_t(words, "switch", kpi=words.label(kpi), option=option, base=base,
-                          verdict=_t(words, _verdict_word(kpi, verdict or "better")),
+                          verdict=_t(words, _verdict_word(kpi, after)),
                           value_name=value_name(key, words), side=_t(words, side),
                           value=value_text(key, float(row["switching_value"]), words, places),
                           low=value_text(key, float(row["ci_low"]), words, places),
