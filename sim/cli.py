@@ -39,7 +39,7 @@ from sim.console import (
 )
 from sim.experiments.compare import compare, default_folder
 from sim.experiments.equal_service import equal_service
-from sim.experiments.ranges import ranges
+from sim.experiments.ranges import check_ranges, ranges
 from sim.experiments.sensitivity import analyse, promise_kpi
 from sim.experiments.staffing import parse_target, plateaued, search
 from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
@@ -803,6 +803,7 @@ def _check(path: Path, allow_large: bool = False) -> str:
     if not is_sweep:
         scenario = load_scenario(path)
         check_size(estimate_size(scenario), str(path), allow_large)
+        check_ranges(scenario, str(path))
         return scenario.name
     sweep = load_sweep(path)
     _sweep_fits(sweep, None, str(path), allow_large)

@@ -175,3 +175,16 @@ def test_the_report_shows_the_tornado_and_the_switching_value_linked_from_the_fi
     assert again.exit_code == 0, again.output
     assert "What would change the verdict" not in (out / "report.en.html").read_text(
         encoding="utf-8")
+
+
+def test_validate_checks_the_ranges_of_a_scenario_file(tmp_path: Path) -> None:
+    option = load_scenario(PATHS[1])
+    bad = with_overrides(option, {"ranges": {"outsourcing.defect_rate": [0.02, 3.0],
+                                             "outsourcing.prize": [1.0, 2.0]}})
+    path = tmp_path / "option.toml"
+    path.write_text(to_toml(bad), encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "ranges.outsourcing.defect_rate" in text and "ranges.outsourcing.prize" in text
+    assert runner.invoke(app, ["validate", str(PATHS[1])]).exit_code == 0

@@ -145,6 +145,19 @@ def _make(scenarios: tuple[Scenario, Scenario], key: str, low: float | None,
                   None if nominal[1] is None else float(nominal[1])), integer, source)
 
 
+def check_ranges(scenario: Scenario, label: str) -> None:
+    """Refuse a `[ranges]` entry whose key the scenario does not have, whose value is not a
+    number, or whose ends the format refuses (ScenarioError naming each)."""
+    issues: list[Issue] = []
+    for key, (low, high) in scenario.ranges.items():
+        try:
+            _make((scenario, scenario), key, low, high, "file", label)
+        except ScenarioError as exc:
+            issues.extend(Issue(label, f"ranges.{i.path}", i.message) for i in exc.issues)
+    if issues:
+        raise ScenarioError(issues)
+
+
 def parse_vary(text: str) -> tuple[str, float, float]:
     """`outsourcing.defect_rate=0.02:0.30` -> key, low, high (ValueError otherwise)."""
     key, sep, span = text.partition("=")
