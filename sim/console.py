@@ -139,6 +139,8 @@ LIMITS = {
     Limit.OTHER: "something other than in-house advisors (deadlines, experts, regional "
                  "offices)",
     Limit.CAP: "the search's cap on advisors",
+    Limit.PRECISION: "the confidence: the mean meets it, but too few replications say so with "
+                     "the confidence asked (give more with -n)",
 }
 """What binds a target that no in-house headcount meets, in words."""
 

@@ -11,8 +11,9 @@ difference at equal service.
 
 When an option cannot meet a target at any headcount (the target stops moving as advisors are
 added), the option is sized on the targets it can meet, and the target it cannot meet is named
-with the limit that binds: members who cannot be reached, the provider's own capacity, or
-something else than in-house advisors (deadlines, experts, regional offices).
+with the limit that binds: members who cannot be reached, the provider's own capacity,
+something else than in-house advisors (deadlines, experts, regional offices), or too few
+replications to be confident of a target the mean already meets.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Limit(StrEnum):
     PROVIDER = "provider"  # the provider's own advisors and hours
     OTHER = "other"  # deadlines, experts, regional offices
     CAP = "cap"  # the search's cap on advisors
+    PRECISION = "precision"  # met on average, but too few replications to be confident
 
 
 @dataclass
@@ -148,6 +150,10 @@ def _limit(kpi: str, result: StaffingResult, stuck: list[str]) -> Limit:
         return Limit.CAP
     last = result.evaluations[-1].kpis
     target = result.targets[kpi]
+    mean = float(last[kpi].mean()) if kpi in last else math.nan
+    if (target.op == ">=" and mean >= target.value) or (target.op == "<=" and
+                                                          mean <= target.value):
+        return Limit.PRECISION
     if kpi == "callback_on_time_rate" or kpi.startswith("right_on_time"):
         owed = float(last.get("callbacks_owed", pd.Series([math.nan])).mean())
         lost = float(last.get("callbacks_unreachable", pd.Series([math.nan])).mean())

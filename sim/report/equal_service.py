@@ -65,6 +65,10 @@ TEXT: dict[str, tuple[str, str]] = {
               "autre chose que les conseillers internes (délais, experts, structures "
               "régionales)"),
     "cap": ("the search's cap on advisors", "le plafond d'effectif de la recherche"),
+    "precision": ("the confidence: the mean meets it, but too few simulations say so with "
+                  "the confidence asked",
+                  "la confiance : la moyenne l'atteint, mais trop peu de simulations le disent "
+                  "avec la confiance demandée"),
 }
 
 
