@@ -10,4 +10,8 @@ It may import `sim.runs`, `sim.measures`, `sim.scenario`, `sim.analytic`, `sim.o
   staffing algorithm by simulation
 - `rota`      shifts covering a requirement at least cost (an integer program, HiGHS)
 - `planning`  requirement, rota and the rota simulated, and the files they leave
+- `equal_service`  options each sized for the same targets, then compared
+- `ranges`    which contested values a sensitivity analysis moves, and how far
+- `sensitivity`  tornado, switching values and draws: what would change the verdict
+- `repricing` price variants counted again from the same replications, not simulated
 """

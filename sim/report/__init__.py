@@ -12,4 +12,7 @@ the runs or SimPy: it reads the tables a run wrote, never the model.
 - `tables`    the report's HTML tables (key figures, what differs, register, glossary)
 - `page`      the self-contained HTML evidence pack
 - `staffing`  the staffing page: requirement by interval against the rota, targets met
+- `equal_service`  the headcounts each option needed, and the cost at equal service
+- `sensitivity`  what would change the verdict: tornado and switching values
+- `precision` numbers with no more digits than their interval supports
 """
