@@ -388,7 +388,8 @@ def sensitivity_command(
     vary: Annotated[list[str] | None, typer.Option(
         help="KEY=LOW:HIGH, e.g. outsourcing.defect_rate=0.02:0.30 (repeatable; default: "
              "every contested value that differs between the options or that the money or "
-             "the promise rests on, over its [ranges] entry or ±50 %).")] = None,
+             "the promise rests on, over its range in the file's ranges table, else "
+             "±50 %).")] = None,
     kpi: Annotated[list[str] | None, typer.Option(
         help="KPI whose verdict is tested (repeatable; default: cost_total and the "
              "promise).")] = None,
