@@ -163,7 +163,8 @@ def section(results: Results, words: Words) -> tuple[str, list[Any]]:
           for k in kpis)))
     rows = []
     for row in table.to_dict("records"):
-        cells = [row["scenario"], row["advisors_in_file"], row["advisors_needed"]]
+        cells = [_named(results, str(row["scenario"]), words), row["advisors_in_file"],
+                 row["advisors_needed"]]
         for kpi in kpis:
             mean, share = float(row[f"{kpi}_mean"]), float(row[f"{kpi}_met_share"])
             cells.append(_t(words, "met", mean=words.kpi_value(kpi, mean) if KPIS.get(kpi)
