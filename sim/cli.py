@@ -44,7 +44,7 @@ from sim.experiments.sensitivity import analyse, promise_kpi
 from sim.experiments.staffing import parse_target, plateaued, search
 from sim.experiments.sweep import REFERENCE, load_sweep, run_sweep
 from sim.glossary import KPIS
-from sim.outputs import provenance, write_csv
+from sim.outputs import provenance, with_french, write_csv
 from sim.report.language import Lang
 from sim.report.page import NotAResult, PngUnavailable, write_report
 from sim.runs.execution import SchedulerError
@@ -475,6 +475,7 @@ def sweep_command(
     result.write(folder, excel_fr)
     write_csv(folder / "assumptions.csv", _sweep_register(sweep_file, sweep.base.name,
                                                           sweep.reference), excel_fr)
+    folders.add(folder, with_french(["assumptions.csv"], excel_fr))
     out.print(f"{len(sweep.points)} points x {sweep.replications} replications: "
               f"{result.computed} computed, {result.reused} reused from an earlier run.")
     for error in result.errors.to_dict("records"):

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import folders
 from sim.experiments.compare import Comparison, check_names, compare
 from sim.experiments.staffing import (
     Evaluation,
@@ -37,7 +38,7 @@ from sim.experiments.staffing import (
     search,
 )
 from sim.measures.kpis import met_share
-from sim.outputs import write_csv, write_manifest
+from sim.outputs import with_french, write_csv
 from sim.runs.execution import Progress
 from sim.runs.store import ResultStore
 from sim.scenario import Scenario, Target
@@ -85,10 +86,10 @@ class EqualService:
     table: pd.DataFrame
 
     def write(self, folder: str | Path, french: bool = False) -> Path:
-        """The comparison's files, then `equal_service.csv`, then the manifest again."""
+        """The comparison's files, then `equal_service.csv`, listed in its manifest."""
         folder = self.comparison.write(folder, french)
         write_csv(folder / "equal_service.csv", self.table, french)
-        write_manifest(folder, self.comparison.manifest, ["comparison.csv", "equal_service.csv"])
+        folders.add(folder, with_french(["equal_service.csv"], french))
         return folder
 
 

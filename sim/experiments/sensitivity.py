@@ -39,7 +39,15 @@ from sim.experiments.ranges import Range
 from sim.experiments.repricing import money_only, reprice, trustworthy
 from sim.glossary import KPIS
 from sim.measures.kpis import mean_ci
-from sim.outputs import provenance, scenario_hash, source_digest, write_csv, write_text
+from sim.outputs import (
+    file_digest,
+    provenance,
+    scenario_hash,
+    source_digest,
+    with_french,
+    write_csv,
+    write_text,
+)
 from sim.runs.execution import Progress, Task, execute
 from sim.runs.replication import ReplicationResult
 from sim.runs.runner import ReplicationError
@@ -94,7 +102,9 @@ class Sensitivity:
 
     def write(self, folder: str | Path, french: bool = False) -> Path:
         """`sensitivity.csv`, `switching.csv` (and `draws.csv`, `holds.csv`), then
-        `sensitivity.json` naming them."""
+        `sensitivity.json` naming them with their SHA-256. They stay out of the folder's
+        manifest, so that a later comparison of the same options keeps them; the report shows
+        them only while their checksums and the options' fingerprints still match."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "sensitivity.json").unlink(missing_ok=True)
@@ -105,8 +115,10 @@ class Sensitivity:
             write_csv(folder / "draws.csv", self.draws, french)
             write_csv(folder / "holds.csv", self.holds, french)
             files += ["draws.csv", "holds.csv"]
+        digests = {name: file_digest(folder / name) for name in with_french(files, french)}
         write_text(folder / "sensitivity.json",
-                   json.dumps({**self.manifest, "files": files}, indent=2, default=str) + "\n")
+                   json.dumps({**self.manifest, "files": digests}, indent=2, default=str)
+                   + "\n")
         return folder
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.glossary import KPIS
+from sim.outputs import file_digest
 from sim.report.findings import title
 from sim.report.language import Words
 from sim.report.precision import decimals, value_text
@@ -159,6 +160,11 @@ def load(results: Results) -> Analysis | None:
     hashes = {s["name"]: s.get("scenario_sha256") for s in results.manifest.get("scenarios", [])}
     if any(hashes.get(s["name"]) != s["scenario_sha256"] for s in manifest["scenarios"]):
         return None
+    files = manifest.get("files", {})
+    if not isinstance(files, dict) or any(
+            not (results.folder / name).is_file()
+            or file_digest(results.folder / name) != digest for name, digest in files.items()):
+        return None  # a table changed or missing since the analysis wrote it
     holds = results.folder / "holds.csv"
     return Analysis(manifest, pd.read_csv(results.folder / "sensitivity.csv"),
                     pd.read_csv(results.folder / "switching.csv"),
