@@ -149,7 +149,7 @@ def check_ranges(scenario: Scenario, label: str) -> None:
     """Refuse a `[ranges]` entry whose key the scenario does not have, whose value is not a
     number, or whose ends the format refuses (ScenarioError naming each)."""
     issues: list[Issue] = []
-    for key, (low, high) in scenario.ranges.items():
+    for key, (low, high) in (scenario.ranges or {}).items():
         try:
             _make((scenario, scenario), key, low, high, "file", label)
         except ScenarioError as exc:
@@ -203,8 +203,8 @@ def ranges(scenarios: tuple[Scenario, Scenario], paths: tuple[Path, Path],
     found: list[Range] = []
     issues: list[Issue] = []
     asked = [parse_vary(v) for v in vary or []]
-    file_ranges = {**scenarios[0].ranges, **scenarios[1].ranges}
-    labels = {key: str(paths[1] if key in scenarios[1].ranges else paths[0])
+    file_ranges = {**(scenarios[0].ranges or {}), **(scenarios[1].ranges or {})}
+    labels = {key: str(paths[1] if key in (scenarios[1].ranges or {}) else paths[0])
               for key in file_ranges}
     for key, (lo, hi) in file_ranges.items():  # every [ranges] key is checked, used or not
         try:

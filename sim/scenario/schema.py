@@ -107,14 +107,18 @@ class Scenario(Section):
     backlog: Backlog = Backlog()
     outsourcing: Outsourcing | None = None
     ai: Ai | None = None
-    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    ranges: dict[str, tuple[float, float]] | None = None
     """How far a contested value could plausibly be: dotted key -> [low, high], read by
-    `helpline sensitivity` (the key and the values are checked there against the scenario)."""
+    `helpline sensitivity` (the key and the values are checked there against the scenario).
+    None when the file has no `[ranges]`, so that a scenario without one keeps its
+    fingerprint."""
 
     @field_validator("ranges")
     @classmethod
-    def _ordered_ranges(cls, value: dict[str, tuple[float, float]]
-                        ) -> dict[str, tuple[float, float]]:
+    def _ordered_ranges(cls, value: dict[str, tuple[float, float]] | None
+                        ) -> dict[str, tuple[float, float]] | None:
+        if value is None:
+            return None
         raise_issues([(key, f"a range is [low, high] with low < high (got [{low:g}, "
                             f"{high:g}])") for key, (low, high) in value.items() if low >= high])
         return value
