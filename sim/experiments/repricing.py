@@ -17,8 +17,8 @@ import math
 from collections.abc import Mapping
 
 from sim.glossary import KPIS
-from sim.measures.kpis import measured_contacts
-from sim.measures.money import costs, per_on_time_answer
+from sim.measures.kpis import measured_contacts, right_on_time
+from sim.measures.money import costs, per_on_time_answer, per_right_answer
 from sim.runs.replication import ReplicationResult
 from sim.scenario import Scenario
 
@@ -48,11 +48,13 @@ def reprice(result: ReplicationResult, scenario: Scenario) -> dict[str, float]:
     out["cost_per_contact"] = (money["cost_total"] / len(measured) if len(measured)
                                else math.nan)
     out["cost_per_on_time_answer"] = per_on_time_answer(money["cost_total"], measured)
+    out["cost_per_right_answer"] = per_right_answer(money["cost_total"],
+                                                    int(right_on_time(measured).sum()))
     return {k: float(v) for k, v in out.items()}
 
 
 COUNTED = ("cost_inhouse", "cost_provider", "cost_experts", "cost_total", "cost_rework",
-           "cost_per_contact", "cost_per_on_time_answer")
+           "cost_per_contact", "cost_per_on_time_answer", "cost_per_right_answer")
 """The money KPIs `reprice` counts again."""
 
 
