@@ -1,4 +1,4 @@
-"""The `helpline` command: run, compare, sweep, staff, validate, erlang.
+"""The `helpline` command: run, compare, sweep, staff, validate, erlang, app.
 
 Bad input never produces a traceback: every problem of a scenario file is listed with its path
 and value, and the command exits with code 2 before anything is written. Long commands keep each
@@ -754,6 +754,36 @@ def report_command(
         except OSError:
             pass  # a folder we cannot write in: the report says so when it writes
     _write_report(folder, lang, png)
+
+
+@app.command("app")
+def app_command(
+    scenarios: Annotated[list[Path] | None, typer.Argument(
+        help="Scenario files offered (default: every scenario of scenarios/).")] = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8000,
+    host: Annotated[str, typer.Option(help="Only 127.0.0.1 (or localhost) is accepted.")
+                    ] = "127.0.0.1",
+    workers: Workers = None,
+    out_dir: Annotated[Path, typer.Option(
+        "--out", help="Folder of the app's store and saved evidence packs.")] = Path(
+            "results/app"),
+) -> None:
+    """The what-if app in the browser, on this computer only (needs the app extra)."""
+    try:
+        from sim.app.server import NotLoopback, serve
+    except ImportError as exc:
+        err.print(f"The app needs its extra: pip install 'helpline-sim[app]' ({exc})",
+                  markup=False, highlight=False, style="bold red")
+        raise typer.Exit(BAD_INPUT) from None
+    paths = scenarios or sorted(Path("scenarios").glob("*.toml"))
+    out.print(f"What-if app on [bold]http://127.0.0.1:{port}/[/] (Ctrl-C stops it); nothing "
+              "is sent anywhere.")
+    try:
+        with _bad_input():
+            serve(paths, port=port, host=host, out=out_dir, workers=workers)
+    except NotLoopback as exc:
+        err.print(str(exc), markup=False, highlight=False, style="bold red")
+        raise typer.Exit(BAD_INPUT) from None
 
 
 @app.command()

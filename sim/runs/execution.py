@@ -95,10 +95,13 @@ def execute(
     store: ResultStore | None = None,
     version: str = "",
     progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[Outcome]:
     """Compute every task (skipping those already in `store`), yielding outcomes as they
     finish. `scheduler` is a Dask scheduler address (tcp:// or tls://) or a
-    `distributed.Client`; otherwise `workers` local processes (default: all cores)."""
+    `distributed.Client`; otherwise `pool`, worker processes the caller keeps running between
+    calls (see `worker_pool`; it is not shut down here), or else `workers` local processes
+    started for this call (default: all cores)."""
     total, done = len(tasks), 0
     keys = {id(t): result_key(t.scenario, t.seed, t.replication, version, t.detail)
             for t in tasks} if store is not None else {}
@@ -112,7 +115,9 @@ def execute(
             yield Outcome(task, stored, from_store=True)
         else:
             pending.append(task)
-    for outcome in _backend(pending, workers, scheduler):
+    backend = _pooled(pending, pool) if pool is not None else _backend(pending, workers,
+                                                                        scheduler)
+    for outcome in backend:
         if store is not None and outcome.result is not None:
             store.put(keys[id(outcome.task)], outcome.result)
         done += 1
@@ -153,6 +158,36 @@ def _backend(tasks: list[Task], workers: int | None, scheduler: Any) -> Iterator
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """Worker processes that stay running between calls of `execute(..., pool=...)` (for an
+    interactive caller that cannot wait for processes to start on every question); each has
+    imported the simulator before this returns. The caller shuts it down."""
+    count = default_workers() if workers is None else workers
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=_context(),
+                               initializer=_ignore_interrupts)
+    for future in [pool.submit(_warm) for _ in range(count)]:
+        future.result()
+    return pool
+
+
+def _warm() -> None:
+    """Nothing: a worker started and the simulator imported."""
+
+
+def _pooled(tasks: list[Task], pool: ProcessPoolExecutor) -> Iterator[Outcome]:
+    """Tasks on a pool the caller keeps; tasks not yet started are cancelled if the caller
+    stops reading (a question replaced by a newer one)."""
+    futures: dict[Future[tuple[ReplicationResult | None, str | None]], Task] = {
+        pool.submit(_guarded, task): task for task in tasks}
+    try:
+        for future in as_completed(futures):
+            result, error = future.result()
+            yield Outcome(futures[future], result, error)
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 def _ignore_interrupts() -> None:

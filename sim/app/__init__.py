@@ -1,0 +1,16 @@
+"""The what-if app: the contested numbers of a comparison moved in a browser, offline.
+
+A local web page (127.0.0.1 only) for people who will not edit TOML: pick a base and an option,
+move the in-house headcount, the provider's defect rate and price, the demand and the deadline,
+and read the promise and the money with their intervals, in French or English. Nothing is sent
+anywhere: no outside request, no telemetry; the page's scripts (htmx, plotly) are served by the
+app itself.
+
+It may import `sim.experiments`, `sim.runs`, `sim.report`, `sim.scenario`, `sim.glossary` and
+`sim.outputs`; never the engine directly (a question is answered by replications run through
+`sim.runs`, told in the report's own words).
+
+- `whatif`  the contested values, a question answered quickly then refined in the background
+- `server`  the FastAPI application: the page, its fragments, the upload, the evidence pack
+- `static`  htmx (vendored, zero-clause BSD licence) and the page's style
+"""
