@@ -11,9 +11,11 @@ content security policy forbids it): charts travel as JSON in a `data-figure` at
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 from sim.app.whatif import PROMISE, SHOWN, Answer, Contested, Question
+from sim.glossary import KPIS
 from sim.report import charts
 from sim.report.findings import findings, title, verdict
 from sim.report.language import Lang, Words
@@ -63,7 +65,7 @@ UI: dict[str, tuple[str, str]] = {
     "saved": ("Saved in {folder}. To run it again from the command line:",
               "Enregistré dans {folder}. Pour le relancer en ligne de commande :"),
     "problems": ("This cannot be computed:", "Impossible de calculer :"),
-    "language": ("Français", "English"),
+    "language": ("English", "Français"),
     "failed": ("A simulation failed:", "Une simulation a échoué :"),
 }
 
@@ -194,10 +196,11 @@ def told(lang: Lang, known: Answer) -> str:
         cells = []
         for name in names:
             row = table[(table["kpi"] == kpi) & (table["scenario"] == name)].iloc[0]
+            low, high = clip(kpi, row["ci_low"], row["ci_high"])
             cells.append(f"<td data-kpi='{kpi}' data-scenario='{esc(name)}'>"
                          f"<b>{esc(words.kpi_value(kpi, row['mean']))}</b>"
-                         f"<br><small>[{esc(words.kpi_value(kpi, row['ci_low']))} ; "
-                         f"{esc(words.kpi_value(kpi, row['ci_high']))}]</small></td>")
+                         f"<br><small>[{esc(words.kpi_value(kpi, low))} ; "
+                         f"{esc(words.kpi_value(kpi, high))}]</small></td>")
         diff = table[(table["kpi"] == kpi) & (table["scenario"] == names[-1])].iloc[0]
         cells.append(f"<td class='diff'>{esc(words.signed(kpi, diff['diff_mean']))}"
                      f"<br><small>[{esc(words.signed(kpi, diff['diff_ci_low']))} ; "
@@ -219,6 +222,14 @@ def told(lang: Lang, known: Answer) -> str:
             + "".join(figures)
             + f"<details><summary>{esc(ui(lang, 'all_figures'))}</summary>"
             f"{kpi_table(results, words)}</details>")
+
+
+def clip(kpi: str, low: float, high: float) -> tuple[float, float]:
+    """An option's interval shown within what the KPI can be, as the report shows it: never
+    below 0, a share never above 1 (a difference is not clipped)."""
+    if math.isnan(low):
+        return low, high
+    return max(low, 0.0), min(high, 1.0) if KPIS[kpi].unit == "share" else high
 
 
 def saved(lang: Lang, folder: str, command: str) -> str:
