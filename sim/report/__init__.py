@@ -10,6 +10,7 @@ the runs or SimPy: it reads the tables a run wrote, never the model.
 - `language`  every word of the report in French and English, number and date formats
 - `charts`    the plotly figures
 - `tables`    the report's HTML tables (key figures, what differs, register, glossary)
+- `explorer`  a sweep's points explored in its report (range inputs, no server)
 - `page`      the self-contained HTML evidence pack
 - `staffing`  the staffing page: requirement by interval against the rota, targets met
 - `equal_service`  the headcounts each option needed, and the cost at equal service

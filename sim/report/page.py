@@ -22,7 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from sim import folders
 from sim.outputs import write_text
-from sim.report import charts, equal_service, sensitivity
+from sim.report import charts, equal_service, explorer, sensitivity
 from sim.report.findings import findings
 from sim.report.language import Lang, Words
 from sim.report.results import NotAResult, Results, load_results
@@ -184,6 +184,7 @@ def sections(results: Results, words: Words, chart_html: str) -> list[str]:
                             "notes_on_intervals"))
     items = "".join(f"<li>{esc(x)}</li>" for x in findings(results, words))
     out.append(_section("findings", words, f"<ul class='findings'>{items}</ul>"))
+    out.append(explorer.section(results, words))  # a sweep's points, explored offline
     if results.runs:
         out.append(_section("options", words, options_list(results, words)))
         out.append(_section("kpis", words, kpi_table(results, words)))
