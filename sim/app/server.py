@@ -34,7 +34,7 @@ from sim.experiments.compare import Comparison
 from sim.outputs import provenance, scenario_hash, write_text
 from sim.report.language import Lang
 from sim.report.page import write_report
-from sim.runs.execution import worker_pool
+from sim.runs.execution import stop_pool, worker_pool
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, to_toml
 from sim.scenario.register import register
@@ -132,7 +132,7 @@ def create_app(library: Library, out: Path, workers: int | None = None, first: i
             if question is not None:
                 question.stopped.set()
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                stop_pool(pool)
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     names = library.names
@@ -200,14 +200,16 @@ def create_app(library: Library, out: Path, workers: int | None = None, first: i
             return views.problems(words, exc)
         seed = base.run.seed
         question = await run_in_threadpool(explorer().ask, scenarios, seed)
-        return views.answer(words, question, explorer().current is question, cap)
+        return views.answer(words, question, explorer().current is question, cap, full=False)
 
     @app.get("/answer", response_class=HTMLResponse)
-    def answer(q: int, lang: str = "fr") -> Response:
+    def answer(q: int, n: int = -1, lang: str = "fr") -> Response:
         current = explorer().current
         if current is None or current.number != q:
             # 286: htmx stops polling
             return HTMLResponse(views.ui(_lang(lang), "replaced"), status_code=286)
+        if current.replications == n and not current.done:
+            return Response(status_code=204)  # nothing new: htmx keeps the page as it is
         return HTMLResponse(views.answer(_lang(lang), current, True, cap))
 
     @app.post("/upload", response_class=HTMLResponse)
@@ -235,7 +237,7 @@ def create_app(library: Library, out: Path, workers: int | None = None, first: i
         if question is None or question.answer is None or str(question.number) != str(
                 form.get("question", "")):
             return f"<p>{views.esc(views.ui(words, 'replaced'))}</p>"
-        known = question.answer
+        known = await run_in_threadpool(explorer().detailed, question)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         folder = out / f"whatif-{known.runs[0].scenario.name}-{stamp}"
         folders.prepare(folder)

@@ -161,8 +161,9 @@ def problems(lang: Lang, exc: ScenarioError) -> str:
     return f"<div class='problems'><p>{esc(ui(lang, 'problems'))}</p><ul>{items}</ul></div>"
 
 
-def answer(lang: Lang, question: Question, current: bool, cap: int) -> str:
-    """What is known of a question, and a poll for more while it is being refined."""
+def answer(lang: Lang, question: Question, current: bool, cap: int, full: bool = True) -> str:
+    """What is known of a question, and a poll for more while it is being refined (or, for a
+    first answer, `full=False`, until the charts and the table of every figure are added)."""
     if not current:
         return f"<p class='status'>{esc(ui(lang, 'replaced'))}</p>"
     if question.error:
@@ -170,20 +171,21 @@ def answer(lang: Lang, question: Question, current: bool, cap: int) -> str:
                 f"<pre>{esc(question.error)}</pre></div>")
     if question.answer is None:
         return f"<p class='status'>{esc(ui(lang, 'working'))}</p>"
-    done = question.done
+    done = question.done and full
     n = question.replications
     status = ("capped" if n >= cap else "settled") if done else "refining"
-    poll = ("" if done else f" hx-get='/answer?q={question.number}&amp;lang={lang}' "
-            "hx-trigger='every 1s' hx-target='#answer'")
+    poll = ("" if done else f" hx-get='/answer?q={question.number}&amp;n={n}&amp;lang={lang}'"
+            " hx-trigger='every 1s' hx-target='#answer'")
     head = (f"<div id='progress' data-replications='{n}' data-done='{str(done).lower()}'{poll}>"
             f"<progress value='{n}' max='{cap}'></progress> "
             f"<span>{esc(ui(lang, status, n=n, cap=cap))}</span></div>")
     return (head + f"<input type='hidden' name='question' form='whatif' "
-            f"value='{question.number}'>" + told(lang, question.answer))
+            f"value='{question.number}'>" + told(lang, question.answer, full))
 
 
-def told(lang: Lang, known: Answer) -> str:
-    """The verdict, the key figures with intervals, the findings, the charts."""
+def told(lang: Lang, known: Answer, full: bool = True) -> str:
+    """The verdict, the key figures with intervals, the findings; with `full`, the charts and
+    the table of every figure."""
     words = Words(lang)
     results = known.results()
     sentences = "".join(f"<li><strong>{esc(x)}</strong></li>" for x in verdict(results, words))
@@ -209,7 +211,7 @@ def told(lang: Lang, known: Answer) -> str:
         rows.append(f"<tr{lead}><th>{esc(words.label(kpi))}</th>{''.join(cells)}</tr>")
     figures = []
     options = [r.option for r in results.runs]
-    for make in (charts.callback_times, charts.cost_breakdown):
+    for make in (charts.cost_breakdown, charts.daily_backlog) if full else ():
         fig = make(options, words)
         if fig is not None:
             fig.update_layout(separators=words.separators())
@@ -220,8 +222,8 @@ def told(lang: Lang, known: Answer) -> str:
             f"<th>{esc(ui(lang, 'difference'))}</th></tr></thead><tbody>{''.join(rows)}"
             f"</tbody></table><p class='note'>{esc(words.t('notes_on_intervals'))}</p>"
             + "".join(figures)
-            + f"<details><summary>{esc(ui(lang, 'all_figures'))}</summary>"
-            f"{kpi_table(results, words)}</details>")
+            + (f"<details><summary>{esc(ui(lang, 'all_figures'))}</summary>"
+               f"{kpi_table(results, words)}</details>" if full else ""))
 
 
 def clip(kpi: str, low: float, high: float) -> tuple[float, float]:

@@ -7,7 +7,9 @@ same members in both options: common random numbers), fast enough to read in a m
 more replications are added in the background until the intervals of the promise and of the
 money are tight, or a cap is reached. Every replication goes through the result store, so moving
 a value back finds its replications already computed. A newer question replaces the one in
-hand: its replications not yet started are dropped.
+hand: its replications not yet started are dropped. The page's answer keeps only each
+replication's KPIs and daily tables (the member-level tables are what makes a first answer
+slow to move between processes and to assemble); the evidence pack recomputes them in full.
 """
 
 from __future__ import annotations
@@ -187,11 +189,27 @@ class Explorer:
             question.done = True
         return question
 
+    def detailed(self, question: Question) -> Answer:
+        """The question's replications with every member-level table (for the evidence pack),
+        from the store or computed now."""
+        count = question.replications
+        tasks = [Task(s, question.seed, r, tag=i) for i, s in enumerate(question.scenarios)
+                 for r in range(count)]
+        results: dict[int, list[Any]] = {}
+        for outcome in execute(tasks, store=self.store, version=self._version, pool=self.pool,
+                               workers=1 if self.pool is None else None):
+            if outcome.result is None:
+                raise RuntimeError(f"{outcome.task.scenario.name}: {outcome.error}")
+            results.setdefault(outcome.task.tag, []).append(outcome.result)
+        runs = [assemble(s, question.seed, results.get(i, []), {})
+                for i, s in enumerate(question.scenarios)]
+        return Answer(runs, comparison_table(runs), count)
+
     def _extend(self, question: Question, count: int) -> None:
         """Bring each option to `count` replications and recompute the answer."""
         have = question.replications
-        tasks = [Task(s, question.seed, r, tag=i) for i, s in enumerate(question.scenarios)
-                 for r in range(have, count)]
+        tasks = [Task(s, question.seed, r, tag=i, detail=False)
+                 for i, s in enumerate(question.scenarios) for r in range(have, count)]
         results: dict[int, list[Any]] = question.computed
         for outcome in execute(tasks, store=self.store, version=self._version, pool=self.pool,
                                workers=1 if self.pool is None else None):

@@ -172,6 +172,16 @@ def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:
     return pool
 
 
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a `worker_pool` now: work not started is dropped, work in hand is stopped."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
 def _warm() -> None:
     """Nothing: a worker started and the simulator imported."""
 
