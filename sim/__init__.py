@@ -3,6 +3,7 @@
 The map of the package, by layer (arrows point down only; `tests/test_layers.py` keeps it so):
 
     cli, console            the `helpline` command and what it prints
+      -> app/               the what-if page in the browser (`helpline app`, loopback only)
       -> experiments/       compare, sweep, staffing: questions asked of many runs
       -> report/            a results folder read back: findings, charts, the HTML page
       -> calibration/       a helpline's call log turned into a scenario, a page, a backtest

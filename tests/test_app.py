@@ -85,6 +85,18 @@ def test_serving_on_anything_but_the_loopback_is_refused() -> None:
             serve([SCENARIOS / "das-inhouse-48h.toml"], host=host)
 
 
+def test_the_command_refuses_another_host_before_starting_anything(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["app", "--host", "0.0.0.0", "--out", str(tmp_path / "a"),
+                                      str(SCENARIOS / "das-inhouse-48h.toml")])
+    assert result.exit_code == 2
+    assert "this computer only" in result.output
+    assert not (tmp_path / "a").exists()
+
+
 def _figure(html: str, kpi: str, scenario: str) -> str:
     marker = f"<td data-kpi='{kpi}' data-scenario='{scenario}'>"
     start = html.index(marker) + len(marker)

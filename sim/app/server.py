@@ -34,7 +34,7 @@ from sim.experiments.compare import Comparison
 from sim.outputs import provenance, scenario_hash, write_text
 from sim.report.language import Lang
 from sim.report.page import write_report
-from sim.runs.execution import stop_pool, worker_pool
+from sim.runs.execution import default_workers, stop_pool, worker_pool
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario, to_toml
 from sim.scenario.register import register
@@ -123,8 +123,9 @@ def create_app(library: Library, out: Path, workers: int | None = None, first: i
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        pool = worker_pool(workers) if workers != 0 else None
-        state["explorer"] = Explorer(pool, store, first=first, cap=cap)
+        count = (workers or default_workers()) if workers != 0 else 1
+        pool = worker_pool(count) if workers != 0 else None
+        state["explorer"] = Explorer(pool, store, first=first, cap=cap, workers=count)
         try:
             yield
         finally:

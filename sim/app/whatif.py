@@ -47,8 +47,6 @@ SHOWN = tuple(dict.fromkeys(k for k in (PROMISE, "callback_on_time_rate", MONEY,
 
 FIRST = 2
 """Replications per option of the first answer."""
-STEP = 4
-"""Replications per option added by each refinement round."""
 CAP = 40
 """Replications per option at most."""
 PROMISE_HALF = 0.01
@@ -164,9 +162,12 @@ class Explorer:
     """Answers what-if questions on a pool of worker processes kept running between them."""
 
     def __init__(self, pool: ProcessPoolExecutor | None, store: ResultStore,
-                 first: int = FIRST, cap: int = CAP) -> None:
+                 first: int = FIRST, cap: int = CAP, workers: int = 1) -> None:
         self.pool, self.store = pool, store
         self.first, self.cap = first, cap
+        # refinement rounds of one replication per worker: a newer question then waits for at
+        # most the replications in hand (a pool's queued tasks cannot be taken back)
+        self.workers = workers
         self._lock = threading.Lock()
         self._count = 0
         self.current: Question | None = None
@@ -228,10 +229,12 @@ class Explorer:
         try:
             while (not question.stopped.is_set() and question.answer is not None
                    and question.replications < self.cap and not question.answer.tight()):
-                self._extend(question, min(self.cap, question.replications + STEP))
+                step = max(1, self.workers // len(question.scenarios))
+                self._extend(question, min(self.cap, question.replications + step))
         except Exception as exc:  # shown in the page rather than lost in a thread
-            log.exception("refining a what-if failed")
-            question.error = str(exc)
+            if not question.stopped.is_set():  # (a question dropped as the app stops is not)
+                log.exception("refining a what-if failed")
+                question.error = str(exc)
         finally:
             question.done = True
 
