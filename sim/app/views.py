@@ -42,6 +42,7 @@ UI: dict[str, tuple[str, str]] = {
     "demand": ("Demand factor (1 = as in the file)", "Facteur de demande (1 = comme le fichier)"),
     "deadline": ("Callback deadline (hours)", "Délai de rappel (heures)"),
     "no_provider": ("(no provider in these options)", "(pas de prestataire dans ces options)"),
+    "no_headcount": ("(set by team in the file)", "(fixé par équipe dans le fichier)"),
     "working": ("Computing…", "Calcul en cours…"),
     "refining": ("Refining: {n} simulations per option so far (at most {cap}); the intervals "
                  "narrow as they come.",
@@ -133,8 +134,9 @@ def contested(lang: Lang, values: Contested) -> str:
     def number(name: str, key: str, value: float | None, step: str, low: str,
                high: str = "") -> str:
         if value is None:
+            why = "no_headcount" if name.endswith("advisors") else "no_provider"
             return (f"<label class='off'>{esc(ui(lang, key))} "
-                    f"<em>{esc(ui(lang, 'no_provider'))}</em></label>")
+                    f"<em>{esc(ui(lang, why))}</em></label>")
         top = f" max='{high}'" if high else ""
         return (f"<label>{esc(ui(lang, key))} <input type='number' name='{name}' id='{name}' "
                 f"value='{value:g}' step='{step}' min='{low}'{top} required></label>")
