@@ -11,6 +11,7 @@ It may import `sim.experiments`, `sim.runs`, `sim.report`, `sim.scenario`, `sim.
 `sim.runs`, told in the report's own words).
 
 - `whatif`  the contested values, a question answered quickly then refined in the background
-- `server`  the FastAPI application: the page, its fragments, the upload, the evidence pack
+- `views`   the page and its fragments in French and English, told in the report's words
+- `server`  the FastAPI application: its routes, the upload, the evidence pack
 - `static`  htmx (vendored, zero-clause BSD licence) and the page's style
 """
