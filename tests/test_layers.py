@@ -38,9 +38,10 @@ ALLOWED: dict[str, set[str]] = {
     "report": {"measures", "scenario", "outputs", "folders"} | BESIDE,
     "calibration": {"runs", "measures", "report", "scenario", "analytic", "outputs",
                     "folders"} | BESIDE,
+    "app": {"experiments", "runs", "report", "scenario", "outputs", "folders"} | BESIDE,
     "console": {"analytic", "experiments", "runs", "glossary"},
-    "cli": {"analytic", "calibration", "console", "experiments", "report", "runs", "scenario",
-            "outputs", "folders", "glossary"},
+    "cli": {"analytic", "app", "calibration", "console", "experiments", "report", "runs",
+            "scenario", "outputs", "folders", "glossary"},
     "__init__": {"runs", "scenario"},
     "__main__": {"cli"},
 }

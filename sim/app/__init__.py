@@ -6,9 +6,10 @@ and read the promise and the money with their intervals, in French or English. N
 anywhere: no outside request, no telemetry; the page's scripts (htmx, plotly) are served by the
 app itself.
 
-It may import `sim.experiments`, `sim.runs`, `sim.report`, `sim.scenario`, `sim.glossary` and
-`sim.outputs`; never the engine directly (a question is answered by replications run through
-`sim.runs`, told in the report's own words).
+It may import `sim.experiments`, `sim.runs`, `sim.report`, `sim.scenario`, `sim.outputs`,
+`sim.folders` and the pure-data modules (`glossary`, `vocabulary`, `tables`); never the engine
+(a question is answered by replications run through `sim.runs`, told in the report's own
+words).
 
 - `whatif`  the contested values, a question answered quickly then refined in the background
 - `views`   the page and its fragments in French and English, told in the report's words
