@@ -1,9 +1,9 @@
 """The app's page and its fragments: the form of contested values and the answer, in French or
 English.
 
-The answer is told with the report's own machinery: the verdict and findings of
-`sim.report.findings`, the numbers of `sim.report.language`, the table of every KPI of
-`sim.report.page`, the charts of `sim.report.charts`. The page runs no inline script (the
+The answer is told with the report's own machinery: the summary of `sim.report.verdict`, the
+findings of `sim.report.findings`, the numbers of `sim.report.language`, the table of every
+KPI of `sim.report.tables`, the charts of `sim.report.charts`. The page runs no inline script (the
 content security policy forbids it): charts travel as JSON in a `data-figure` attribute and
 `app.js` draws them.
 """
@@ -17,9 +17,10 @@ from typing import Any
 from sim.app.whatif import PROMISE, SHOWN, Answer, Contested, Question
 from sim.glossary import KPIS
 from sim.report import charts
-from sim.report.findings import findings, title, verdict
+from sim.report.findings import findings
 from sim.report.language import Lang, Words
-from sim.report.page import kpi_table
+from sim.report.tables import kpi_table
+from sim.report.verdict import summary, title
 from sim.scenario import ScenarioError
 
 UI: dict[str, tuple[str, str]] = {
@@ -190,7 +191,7 @@ def told(lang: Lang, known: Answer, full: bool = True) -> str:
     the table of every figure."""
     words = Words(lang)
     results = known.results()
-    sentences = "".join(f"<li><strong>{esc(x)}</strong></li>" for x in verdict(results, words))
+    sentences = "".join(f"<li><strong>{esc(x)}</strong></li>" for x in summary(results, words))
     sentences += "".join(f"<li>{esc(x)}</li>" for x in findings(results, words))
     table = known.table
     names = [r.scenario.name for r in known.runs]
