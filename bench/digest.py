@@ -31,15 +31,26 @@ def _column_hash(series: pd.Series) -> str:
     return hashlib.sha256(values.tobytes() + str(series.dtype).encode()).hexdigest()[:16]
 
 
+def _table_hashes(frame: pd.DataFrame) -> dict[str, str]:
+    """A hash per column; a long table (one row per KPI, as the summaries) is hashed per KPI
+    row group, so a KPI added to the glossary shows as added rows, not as every column changed."""
+    if "kpi" not in frame.columns:
+        return {str(c): _column_hash(frame[c]) for c in frame.columns}
+    keys = [c for c in ("kpi", "dimension", "value") if c in frame.columns]
+    out: dict[str, str] = {}
+    for key, rows in frame.groupby(keys, sort=True, observed=True):
+        label = "|".join(map(str, key if isinstance(key, tuple) else (key,)))
+        rows = rows.reset_index(drop=True)
+        out.update({f"{label}:{c}": _column_hash(rows[c]) for c in rows.columns})
+    return out
+
+
 def fingerprints(folder: Path, replications: int, seed: int) -> dict[str, dict]:
     """{scenario: {table: {column: hash}}} for every scenario file in `folder`."""
     out: dict[str, dict] = {}
     for path in sorted(folder.glob("*.toml")):
         result = sim.run(sim.load_scenario(path), replications=replications, seed=seed, workers=1)
-        out[path.stem] = {
-            table: {str(c): _column_hash(getattr(result, table)[c])
-                    for c in getattr(result, table).columns}
-            for table in TABLES}
+        out[path.stem] = {table: _table_hashes(getattr(result, table)) for table in TABLES}
         print(f"{path.stem}: done", file=sys.stderr)
     return out
 

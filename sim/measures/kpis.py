@@ -226,7 +226,9 @@ def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     on_lines = per[per["lines_hours"] > 0]
     spread = on_lines["work_hours"] / on_lines["lines_hours"]
     headcount = len(per)
-    work, overtime = float(per["work_hours"].sum()), float(per["overtime_hours"].sum())
+    # totals summed over the day rows, as before the per-advisor figures: the same bits
+    work = float(measured["work_hours"].sum())
+    overtime = float(measured["overtime_hours"].sum())
     full_time = float(per["scheduled_hours"].max()) if headcount else 0.0
     return {
         "occupancy": _ratio(measured["work_hours"].sum(), measured["lines_hours"].sum()),
