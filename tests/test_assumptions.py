@@ -79,6 +79,17 @@ def test_every_value_of_a_reference_scenario_is_marked(path: Path) -> None:
     assert set(table["kind"]) <= KINDS
 
 
+@pytest.mark.parametrize("path", REFERENCE, ids=[p.stem for p in REFERENCE])
+def test_every_marked_value_of_a_reference_scenario_gives_a_french_reason(path: Path) -> None:
+    table = register(path)
+    marked = table[table["kind"].isin(["fact", "derived", "assumption"])]
+    assert not marked.empty
+    missing = marked[marked["note_fr"].str.strip() == ""]
+    assert missing.empty, missing[["path", "note", "file"]].to_string()
+    # the French reason is a reason of its own, not the English one copied across
+    assert (marked["note_fr"] != marked["note"]).all()
+
+
 def test_names_titles_and_descriptions_are_not_values_of_the_register() -> None:
     # they are words, not numbers to source: a French title ("... sous 48 h") is no unmarked
     # assumption
