@@ -47,7 +47,7 @@ from sim.glossary import KPIS
 from sim.outputs import provenance, with_french, write_csv
 from sim.report.language import Lang
 from sim.report.page import NotAResult, PngUnavailable, write_report
-from sim.runs.execution import SchedulerError
+from sim.runs.execution import SchedulerError, WorkerPool
 from sim.runs.runner import ReplicationError, run
 from sim.runs.store import ResultStore
 from sim.scenario import Issue, Scenario, ScenarioError, load_scenario
@@ -264,8 +264,8 @@ def run_command(
     loaded = _load(scenario)
     _fits([loaded], replications, str(scenario), allow_large)
     folder = _claim(out_dir, Path("results") / loaded.name)
-    with _failures(), _progress(loaded.name) as update:
-        result = run(loaded, replications=replications, seed=seed, workers=workers,
+    with _failures(), WorkerPool(workers) as pool, _progress(loaded.name) as update:
+        result = run(loaded, replications=replications, seed=seed, workers=pool,
                      progress=update, store=_store(folder, fresh))
     result.manifest["command"] = _command()
     result.assumptions = register(scenario)
@@ -337,8 +337,8 @@ def compare_command(
         if report:
             _write_report(folder, lang)
         return
-    with _failures(), _progress("compare") as update:
-        result = compare(loaded, replications=replications, seed=seed, workers=workers,
+    with _failures(), WorkerPool(workers) as pool, _progress("compare") as update:
+        result = compare(loaded, replications=replications, seed=seed, workers=pool,
                          precision=wanted, max_replications=max_replications,
                          store=_store(folder, fresh), progress=update)
     result.manifest["command"] = _command()
@@ -366,9 +366,9 @@ def _compare_equal(loaded: list[Scenario], paths: list[Path], folder: Path, *,
                    replications: int | None, seed: int | None, workers: int | None,
                    confidence: float, fresh: bool, excel_fr: bool) -> None:
     """`compare --equal-service`: size every option, then compare at those headcounts."""
-    with _failures(), _progress("size and compare") as update:
+    with _failures(), WorkerPool(workers) as pool, _progress("size and compare") as update:
         result = equal_service(loaded, replications=replications, seed=seed,
-                               confidence=confidence, workers=workers,
+                               confidence=confidence, workers=pool,
                                store=_store(folder, fresh), progress=update)
     result.comparison.manifest["command"] = _command()
     for one, path in zip(result.comparison.runs, paths, strict=True):
@@ -426,12 +426,12 @@ def sensitivity_command(
         raise typer.BadParameter(str(exc), param_hint="--vary") from None
     folder = _claim(out_dir, default_folder(list(options)))
     store = _store(folder, fresh)
-    with _failures(), _progress("sensitivity") as update:
+    with _failures(), WorkerPool(workers) as pool, _progress("sensitivity") as update:
         result = analyse(*options, found, kpis, replications=replications, seed=seed,
-                         draws=draws, workers=workers, store=store, scheduler=scheduler,
+                         draws=draws, workers=pool, store=store, scheduler=scheduler,
                          progress=update)
         comparison = compare(list(options), replications=result.manifest["replications"],
-                             seed=result.manifest["seed"], workers=workers, store=store,
+                             seed=result.manifest["seed"], workers=pool, store=store,
                              scheduler=scheduler)
     result.manifest["command"] = comparison.manifest["command"] = _command()
     for one, path in zip(comparison.runs, (base, option), strict=True):
@@ -468,8 +468,8 @@ def sweep_command(
         sweep = load_sweep(sweep_file)
         _sweep_fits(sweep, workers, str(sweep_file), allow_large)
     folder = _claim(out_dir, Path("results") / f"sweep-{sweep.name}")
-    with _failures(), _progress(f"sweep {sweep.name}") as update:
-        result = run_sweep(sweep, store=_store(folder, fresh), workers=workers,
+    with _failures(), WorkerPool(workers) as pool, _progress(f"sweep {sweep.name}") as update:
+        result = run_sweep(sweep, store=_store(folder, fresh), workers=pool,
                            scheduler=scheduler, progress=update)
     result.manifest["command"] = _command()
     result.write(folder, excel_fr)
@@ -555,9 +555,9 @@ def staff_command(
         margins = ", ".join(f"{k} {m:+.3g}" for k, m in evaluation.margins.items())
         err.print(f"  {'+'.join(map(str, evaluation.level))} advisors: {verdict} ({margins})")
 
-    with _failures():
+    with _failures(), WorkerPool(workers) as pool:  # one set of workers for every level
         result = search(loaded, targets, replications=replications, seed=seed,
-                        confidence=confidence, workers=workers, store=_store(folder, fresh),
+                        confidence=confidence, workers=pool, store=_store(folder, fresh),
                         on_level=show)
     previous = folders.begin(folder)
     written = write_csv(folder / "staffing.csv", result.table, excel_fr)
@@ -596,10 +596,10 @@ def _staff_by_interval(loaded: Scenario, folder: Path, targets: dict[str, Any] |
         shown.append(iteration)
 
     shown: list[Any] = []
-    with _failures():
+    with _failures(), WorkerPool(workers) as pool:  # one set of workers for every iteration
         result = staff_by_interval(loaded, _duration(interval), wanted, simulate=simulate,
                                    replications=replications, seed=seed,
-                                   confidence=confidence, workers=workers,
+                                   confidence=confidence, workers=pool,
                                    store=_store(folder, fresh), on_iteration=show)
     previous = folders.begin(folder)
     folders.finish(folder, {"staffing_by_interval": loaded.name, **provenance(),

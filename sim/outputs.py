@@ -167,6 +167,7 @@ def code_version() -> str:
 
 
 @cache
+@cache
 def source_digest() -> str:
     """SHA-256 of the package's source files: two runs with the same digest ran the same code,
     committed or not (read once per process: the code that runs is the code first loaded)."""

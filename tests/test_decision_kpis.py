@@ -11,6 +11,7 @@ import pytest
 from test_money import priced
 
 from sim.measures import kpis
+from sim.tables import Tables
 
 NAN = math.nan
 
@@ -39,12 +40,24 @@ def test_right_on_time_and_unanswered_rates_of_the_measured_contacts() -> None:
         "reached_min": [day + 50, day + 50, NAN, NAN, NAN],
         "answered_min": [day + 60, day + 400, NAN, NAN, day + 20],
     })
-    measured = kpis.measured_contacts(frame, scenario)
-    rates = kpis._callback_kpis(measured, scenario.horizon.days * day)
+    rates = kpis.member_kpis(kpis.MemberRecords(_only_contacts(frame), scenario))
     assert rates["right_on_time_rate"] == pytest.approx(1 / 4)  # of the four owed a deadline
     assert rates["callback_on_time_rate"] == pytest.approx(2 / 4)  # reached, right or not
-    unanswered = measured["outcome"].astype(str).isin(kpis.UNANSWERED).mean()
-    assert unanswered == pytest.approx(2 / 5)
+    assert rates["unanswered_rate"] == pytest.approx(2 / 5)
+
+
+def _only_contacts(contacts: pd.DataFrame) -> Tables:
+    """Record tables with these contacts and no call, step or file."""
+    none = np.array([], dtype=float)
+    return Tables(
+        contacts=contacts,
+        calls=pd.DataFrame({"contact": none.astype(np.int64), "arrived_min": none,
+                            "outcome": pd.Categorical([]), "wait_min": none}),
+        tasks=pd.DataFrame(), advisor_time=pd.DataFrame(),
+        steps=pd.DataFrame({"contact": none.astype(np.int64), "step": pd.Categorical([])}),
+        files=pd.DataFrame({"contact": none.astype(np.int64), "closed_min": none,
+                            "deadline_min": none, "documents_requested": none.astype(bool),
+                            "wrongful_request": none.astype(bool)}))
 
 
 def test_load_per_advisor_and_occupancy_spread_from_the_advisor_days() -> None:

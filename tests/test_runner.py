@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.runs.execution import WorkerPool
 from sim.scenario import to_toml, validate
 
 SMALL = {
@@ -32,6 +33,23 @@ def test_parallel_run_gives_the_tables_of_a_serial_run(scenario: sim.Scenario) -
     parallel = sim.run(scenario, replications=4, seed=5, workers=2)
     for name in ("replications", "summary", "contacts", "calls", "daily", "advisor_days"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name))
+
+
+def test_a_worker_pool_serves_every_batch_of_a_command_with_the_same_processes(
+        scenario: sim.Scenario) -> None:
+    serial = sim.run(scenario, replications=4, seed=5, workers=1)
+    with WorkerPool(2) as pool:
+        first = sim.run(scenario, replications=2, seed=5, workers=pool)
+        executor = pool.executor()
+        workers = set(getattr(executor, "_processes", {}))
+        again = sim.run(scenario, replications=4, seed=5, workers=pool)
+        assert pool.executor() is executor
+        # the processes of the first batch are still the pool's (none was stopped)
+        assert workers and workers <= set(getattr(executor, "_processes", {}))
+        assert first.manifest["workers"] == 2
+    assert pool._executor is None  # stopped with the command
+    for name in ("replications", "contacts", "calls", "daily", "advisor_days", "groups"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(again, name))
 
 
 def test_replications_table_starts_with_scenario_replication_seed(scenario: sim.Scenario) -> None:

@@ -55,7 +55,7 @@ class InboundLine:
         self.team = team
         self.is_provider = pool.teams[team] == PROVIDER
         self.idle = pool.idle[team]
-        self._log_call = recorder.calls.append
+        self._log_call = recorder.calls.extend
         self._open_from, self._open_until = 0.0, 0.0  # the open interval last seen
         self.queue: deque[_Waiting] = deque()
         n = len(contacts)
@@ -65,8 +65,10 @@ class InboundLine:
         # per attempt, flattened: attempt j of contact k is at k * max_attempts + j
         self.max_attempts = contacts.patience.shape[1]
         self.patience: list[float] = contacts.patience.ravel().tolist()
-        self.retries: list[bool] = contacts.retries.ravel().tolist()
-        self.retry_delay: list[float] = contacts.retry_delay.ravel().tolist()
+        # read only before another attempt (`_would_retry`): none with a single attempt
+        retrials = self.max_attempts > 1
+        self.retries: list[bool] = contacts.retries.ravel().tolist() if retrials else []
+        self.retry_delay: list[float] = contacts.retry_delay.ravel().tolist() if retrials else []
         self.outcome = journeys.outcome
         self.answered_at = journeys.answered_at
         self.first_reached = journeys.first_reached

@@ -22,6 +22,7 @@ from sim.engine.arrivals import contact_sources
 from sim.engine.sampling import quantile
 from sim.engine.streams import Streams
 from sim.scenario import Scenario, minutes
+from sim.scenario.distributions import Constant
 from sim.vocabulary import BACKLOG_STEPS, FILES_SOURCE, Resolution, Work
 
 NEW = -1
@@ -85,11 +86,27 @@ def draw_contacts(scenario: Scenario, arrivals: list[np.ndarray], streams: Strea
                    source.case_mix)
              for i, (source, times) in enumerate(zip(sources, arrivals, strict=True))]
     parts.extend(_backlog(scenario, streams))
-    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-    order = np.argsort(merged["arrived"], kind="stable")
-    merged = {key: value[order] for key, value in merged.items()}
+    merged = _in_arrival_order(parts)
     labels = {name: merged.pop(f"label:{name}") for name in scenario.labels}
     return Contacts(labels=labels, **merged)
+
+
+def _in_arrival_order(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The parts' columns end to end, sorted by arrival (stable). A single source is drawn in
+    time order already: its columns are only copied where two keys share an array."""
+    if len(parts) > 1:
+        merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    else:
+        seen: set[int] = set()
+        merged = {}
+        for key, value in parts[0].items():
+            merged[key] = value.copy() if id(value) in seen else value
+            seen.add(id(value))
+    arrived = merged["arrived"]
+    if len(arrived) > 1 and not bool(np.all(arrived[1:] >= arrived[:-1])):
+        order = np.argsort(arrived, kind="stable")
+        merged = {key: value[order] for key, value in merged.items()}
+    return merged
 
 
 def _case_types(scenario: Scenario, source: str, n: int) -> np.ndarray | None:
@@ -140,19 +157,29 @@ def _draw(scenario: Scenario, index: int, name: str, times: np.ndarray, streams:
     if case is None:
         mix = ([case_mix.get(c.name, 0.0) for c in case_types] if case_mix
                else [c.share for c in case_types])
-        case = _categorical(mix, u("case-type"))
-    per_case = {key: np.zeros(n) for key in ("talk", "wrap_up", "research", "callback_talk",
-                                             "deadline")}
-    draws = {key: u(key.replace("_", "-")) for key in ("talk", "wrap_up", "research",
-                                                      "callback_talk")}
+        # a single case type needs no draw (streams are independent: the others are unchanged)
+        case = _categorical(mix, u("case-type")) if len(mix) > 1 else np.zeros(n, dtype=np.int64)
+    specs = {"talk": [c.talk for c in case_types],
+             "wrap_up": [c.wrap_up for c in case_types],
+             "research": [c.research for c in case_types],
+             "callback_talk": [c.answer_talk for c in case_types]}
+    masks = [case == k for k in range(len(case_types))]
+    only = next((k for k, mask in enumerate(masks) if mask.all()), None) if n else None
+    per_case: dict[str, np.ndarray] = {}
+    for key, column in specs.items():
+        # a constant duration needs no uniforms: drawing them would change nothing
+        drawn = (u(key.replace("_", "-")) if any(not isinstance(s, Constant) for s in column)
+                 else np.zeros(n))
+        if only is not None:  # every member has the same case type
+            per_case[key] = quantile(column[only], drawn)
+            continue
+        per_case[key] = np.zeros(n)
+        for k, mask in enumerate(masks):
+            per_case[key][mask] = quantile(column[k], drawn[mask])
+    deadline = np.zeros(n)
     for k, case_type in enumerate(case_types):
-        mask = case == k
-        per_case["talk"][mask] = quantile(case_type.talk, draws["talk"][mask])
-        per_case["wrap_up"][mask] = quantile(case_type.wrap_up, draws["wrap_up"][mask])
-        per_case["research"][mask] = quantile(case_type.research, draws["research"][mask])
-        per_case["callback_talk"][mask] = quantile(case_type.answer_talk,
-                                                   draws["callback_talk"][mask])
-        per_case["deadline"][mask] = minutes(scenario.deadline_of(case_type))
+        deadline[masks[k]] = minutes(scenario.deadline_of(case_type))
+    per_case["deadline"] = deadline
     out = {"arrived": times, "source": np.full(n, index, dtype=np.int32),
            "case_type": case.astype(np.int32), **per_case,
            "backlog_step": backlog_step.astype(np.int8)}
@@ -214,9 +241,10 @@ def _file_attributes(scenario: Scenario, n: int, u: Any,
                      case: np.ndarray) -> dict[str, np.ndarray]:
     files = scenario.files
     if files is None:
-        zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
-        return {"opens_file": no, "file_process": zeros, "file_incomplete": no,
-                "file_wrongful": no, "member_response": zeros, "file_resume": zeros}
+        return {"opens_file": np.zeros(n, dtype=bool), "file_process": np.zeros(n),
+                "file_incomplete": np.zeros(n, dtype=bool),
+                "file_wrongful": np.zeros(n, dtype=bool), "member_response": np.zeros(n),
+                "file_resume": np.zeros(n)}
     is_file = np.array([c.resolution == Resolution.FILE for c in scenario.case_types])[case]
     incomplete = u("file-incomplete") < files.incomplete_probability
     wrongful = ~incomplete & (u("file-wrongful") < files.wrongful_request_probability)
@@ -234,10 +262,9 @@ def _file_attributes(scenario: Scenario, n: int, u: Any,
 
 def _option_attributes(scenario: Scenario, n: int, u: Any) -> dict[str, np.ndarray]:
     """Draws for the provider and for AI (zeros when the scenario has neither)."""
-    zeros = np.zeros(n)
-    out = {key: zeros for key in ("provider_u", "defect_u", "resolve_u", "detect_after",
-                                  "remediation", "handoff", "handoff_work", "deflect_u",
-                                  "return_u", "return_after")}
+    out = {key: np.zeros(n) for key in ("provider_u", "defect_u", "resolve_u", "detect_after",
+                                        "remediation", "handoff", "handoff_work", "deflect_u",
+                                        "return_u", "return_after")}
     provider = scenario.outsourcing
     if provider is not None:
         out.update(provider_u=u("provider-share"), defect_u=u("defect"),

@@ -181,7 +181,7 @@ class Journeys:
         arrived = self.arrived
         nxt = contact + 1
         if nxt < self._last:  # no check that the time has not passed: arrivals are in order
-            self._schedule(arrived[nxt], self._call, nxt)
+            self._schedule(arrived[nxt], self._next, nxt)  # (bound once)
         self._ring_one(contact, 0, arrived[contact])
 
     def _take_up_backlog(self, event: Due) -> None:
@@ -248,13 +248,13 @@ class Journeys:
     def begin(self, contact: int, step: int, at: float) -> None:
         """A step of a contact starts."""
         self._open_steps[(contact, step)] = len(self._steps)
-        self._steps.append([contact, step, at, math.nan])
+        self._steps.extend((contact, step, at, math.nan))
 
     def end(self, contact: int, step: int, at: float) -> None:
         """A step of a contact ends."""
         index = self._open_steps.pop((contact, step), None)
         if index is not None:
-            self._steps[index][3] = at
+            self._steps[index + 3] = at
 
     # -- outcomes ----------------------------------------------------------------------------
     def answered(self, contact: int, at: float, by_provider: bool = False) -> None:

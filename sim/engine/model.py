@@ -13,6 +13,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ from sim.engine.files import FileDesk
 from sim.engine.journeys import Journeys, SelfService
 from sim.engine.ports import Channels
 from sim.engine.provider import ProviderQuality
-from sim.engine.records import Recorder, categorical
+from sim.engine.records import Recorder, categorical, small_ints
 from sim.engine.roster import Roster, build_roster
 from sim.engine.streams import Streams
 from sim.engine.teams import Team, build_teams, routes, team_names
@@ -82,11 +83,29 @@ def draw(scenario: Scenario, seed: int, replication: int) -> Members:
     return Members(scenario, calendar, contacts, build_roster(scenario, calendar, streams))
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while a replication is wired, run and tabulated: a run
+    allocates hundreds of thousands of short-lived events and dozens of per-contact lists,
+    none of which needs it (`_take_apart` breaks the run's cycles at the end), and the
+    collector would walk them again and again. Its previous state is restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_without_cycle_collection()
 def simulate(members: Members) -> Tables:
     """Wire, simulate and collect: what happens to the members drawn."""
     replication = wire(members)
     run(replication)
-    return collect(replication)
+    tables = collect(replication)
+    _take_apart(replication)
+    return tables
 
 
 def wire(members: Members) -> Replication:
@@ -160,18 +179,20 @@ def collect(replication: Replication) -> Tables:
     )
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector while the events run: a run allocates hundreds of
-    thousands of short-lived events, none in a reference cycle, and the collector would walk
-    them again and again (about 8 % of the run). Its previous state is restored after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+def _take_apart(replication: Replication) -> None:
+    """Break the run's reference cycles once its tables are built. The channels, the pool and
+    the journeys point at each other, and events still scheduled point at their methods: left
+    alone, the run's per-contact lists (dozens, each as long as the contacts) would wait for
+    the cycle collector, which walks every item of them, and hold their memory until then."""
+    journeys, teams = replication.journeys, replication.teams
+    parts: list[Any] = [replication.env, replication.pool, journeys, replication.quality,
+                        journeys.experts, journeys.regional, *teams]
+    for team in teams:
+        parts += [team.line, team.callbacks, team.research, team.files, team.remediation]
+    for part in parts:
+        if part is not None:
+            vars(part).clear()
+    vars(replication).clear()
 
 
 def _self_service(scenario: Scenario, contacts: Contacts) -> SelfService | None:
@@ -213,7 +234,7 @@ def _contacts_table(scenario: Scenario, contacts: Contacts, journeys: Journeys,
                     quality: ProviderQuality | None) -> pd.DataFrame:
     n = len(contacts)
     names = [c.name for c in scenario.case_types]
-    frame = pd.DataFrame({
+    columns: dict[str, Any] = {
         "contact": np.arange(n, dtype=np.int64),
         "source": categorical(contacts.source, [s.name for s in contact_sources(scenario)]),
         "case_type": categorical(contacts.case_type, names),
@@ -221,25 +242,32 @@ def _contacts_table(scenario: Scenario, contacts: Contacts, journeys: Journeys,
                                             for c in scenario.case_types])[contacts.case_type],
                                   RESOLUTIONS),
         "backlog": contacts.backlog_step != NEW,
-    })
-    for label, codes in contacts.labels.items():
-        frame[label] = categorical(codes, list(scenario.labels[label]))
-    frame["arrived_min"] = contacts.arrived
-    frame["outcome"] = categorical(journeys.outcome, CONTACT_OUTCOMES)
-    frame["attempts"] = np.asarray(journeys.attempts, dtype=np.int16)
-    frame["team"] = categorical(journeys.first_team, team_names(scenario))
-    frame["first_reached_min"] = np.asarray(journeys.first_reached, dtype=float)
-    frame["owed_min"] = np.asarray(journeys.owed_since, dtype=float)
-    frame["deadline_min"] = np.asarray(journeys.deadline_at, dtype=float)
-    frame["reached_min"] = np.asarray(journeys.reached_at, dtype=float)
-    frame["callback_attempts"] = np.asarray(journeys.callback_attempts, dtype=np.int16)
-    frame["answered_min"] = np.asarray(journeys.answered_at, dtype=float)
-    frame["wrong_answer_min"] = _times(quality.wrong if quality else {}, n)
-    frame["remediated_min"] = _times(quality.remediated if quality else {}, n)
-    frame["handed_back_min"] = _times(quality.handed_back if quality else {}, n)
-    frame["handoff_work_min"] = np.nan_to_num(
-        _times(quality.handoff_minutes if quality else {}, n), nan=0.0)
+        **{label: categorical(codes, list(scenario.labels[label]))
+           for label, codes in contacts.labels.items()},
+        "arrived_min": contacts.arrived.copy(),  # (the drawn members stay as they are)
+        "outcome": categorical(journeys.outcome, CONTACT_OUTCOMES),
+        "attempts": small_ints(journeys.attempts, np.int16),
+        "team": categorical(journeys.first_team, team_names(scenario)),
+        "first_reached_min": _array(journeys.first_reached),
+        "owed_min": _array(journeys.owed_since),
+        "deadline_min": _array(journeys.deadline_at),
+        "reached_min": _array(journeys.reached_at),
+        "callback_attempts": small_ints(journeys.callback_attempts, np.int16),
+        "answered_min": _array(journeys.answered_at),
+        "wrong_answer_min": _times(quality.wrong if quality else {}, n),
+        "remediated_min": _times(quality.remediated if quality else {}, n),
+        "handed_back_min": _times(quality.handed_back if quality else {}, n),
+        "handoff_work_min": np.nan_to_num(
+            _times(quality.handoff_minutes if quality else {}, n), nan=0.0),
+    }
+    # built in one go from arrays made here (a column at a time, pandas copies each one)
+    frame = pd.DataFrame(columns, copy=False)
     return frame
+
+
+def _array(values: list[float]) -> np.ndarray:
+    """A list of floats as an array (`fromiter` is several times faster than `asarray`)."""
+    return np.fromiter(values, dtype=float, count=len(values))
 
 
 def _times(by_contact: dict[int, float], n: int) -> np.ndarray:

@@ -82,6 +82,9 @@ def routes(scenario: Scenario, contacts: Contacts, names: list[str],
     """For each kind of work, the team doing it for each contact (`with_provider=False`: the
     in-house team it would go to without the provider)."""
     n = len(contacts)
+    provider = scenario.outsourcing if with_provider else None
+    if not scenario.staff.groups and provider is None:  # one team does everything
+        return {kind: [0] * n for kind in WORK_KINDS}
     sources = [s.name for s in scenario.sources] + [FILES_SOURCE]
     cases = [c.name for c in scenario.case_types]
     source_name = np.array(sources, dtype=object)[contacts.source]
@@ -103,8 +106,7 @@ def routes(scenario: Scenario, contacts: Contacts, names: list[str],
             chosen = np.where((chosen < 0) & match, index, chosen)
         fallback = next((i for i, g in enumerate(groups) if kind in g.work), 0)
         out[kind] = np.where(chosen < 0, fallback, chosen)
-    provider = scenario.outsourcing
-    if provider is not None and with_provider:
+    if provider is not None:
         p = names.index(PROVIDER)
         takes = provider.takes
         taken = (np.isin(case_name, list(takes.case_types)) if takes.case_types

@@ -34,7 +34,7 @@ from sim.outputs import (
     with_french,
     write_csv,
 )
-from sim.runs.execution import Progress
+from sim.runs.execution import Progress, Workers
 from sim.runs.replication import ReplicationResult
 from sim.runs.runner import RunResult, assemble, replication_table, run_replications
 from sim.runs.store import ResultStore
@@ -96,7 +96,7 @@ def compare(
     *,
     replications: int | None = None,
     seed: int | None = None,
-    workers: int | None = None,
+    workers: Workers = None,
     precision: dict[str, float] | None = None,
     max_replications: int = 200,
     store: ResultStore | None = None,

@@ -39,7 +39,7 @@ from sim.experiments.staffing import (
 )
 from sim.measures.kpis import met_share
 from sim.outputs import with_french, write_csv
-from sim.runs.execution import Progress
+from sim.runs.execution import Progress, Workers
 from sim.runs.store import ResultStore
 from sim.scenario import Scenario, Target
 
@@ -109,7 +109,7 @@ def size(
     replications: int,
     seed: int,
     confidence: float = 0.95,
-    workers: int | None = None,
+    workers: Workers = None,
     store: ResultStore | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,
@@ -171,7 +171,7 @@ def equal_service(
     replications: int | None = None,
     seed: int | None = None,
     confidence: float = 0.95,
-    workers: int | None = None,
+    workers: Workers = None,
     store: ResultStore | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,

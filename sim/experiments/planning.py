@@ -26,7 +26,7 @@ from sim.experiments import rota as rt
 from sim.experiments.staffing import confidence_margin
 from sim.measures.kpis import mean_ci
 from sim.outputs import provenance, scenario_hash, write_csv, write_text
-from sim.runs.execution import Progress
+from sim.runs.execution import Progress, Workers
 from sim.runs.intervals import Grid, grid
 from sim.runs.runner import run_replications
 from sim.runs.store import ResultStore
@@ -57,7 +57,7 @@ class IntervalStaffing:
 def staff_by_interval(scenario: Scenario, interval_min: float, targets: dict[str, Target], *,
                       simulate: bool = True, replications: int | None = None,
                       seed: int | None = None, confidence: float = 0.95,
-                      workers: int | None = None, store: ResultStore | None = None,
+                      workers: Workers = None, store: ResultStore | None = None,
                       progress: Progress | None = None, on_iteration: Any = None
                       ) -> IntervalStaffing:
     """Erlang A per interval, then (with `simulate`) the iterative staffing algorithm."""
@@ -166,7 +166,7 @@ class RotaCheck:
 
 
 def check_rota(scenario: Scenario, rota: rt.Rota, targets: dict[str, Target], *, seed: int,
-               replications: int, confidence: float, workers: int | None = None,
+               replications: int, confidence: float, workers: Workers = None,
                store: ResultStore | None = None, progress: Progress | None = None) -> RotaCheck:
     """Simulate the scenario with the rota's shifts (absences and meetings as the scenario
     says) and measure each interval's targets and the overall ones."""

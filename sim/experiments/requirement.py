@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim import analytic
 from sim.experiments.staffing import confidence_margin
-from sim.runs.execution import Progress
+from sim.runs.execution import Progress, Workers
 from sim.runs.intervals import Grid, Workload, interval_calls, offered_calls, workload
 from sim.runs.replication import ReplicationResult
 from sim.runs.runner import run_replications
@@ -173,7 +173,7 @@ def with_shifts(scenario: Scenario, shifts: list[dict[str, Any]], *, on_lines: b
 # -- measuring intervals in a simulation --------------------------------------------------
 
 def measure(scenario: Scenario, the_grid: Grid, targets: dict[str, Target], *, seed: int,
-            replications: int, confidence: float, workers: int | None,
+            replications: int, confidence: float, workers: Workers,
             store: ResultStore | None, progress: Progress | None) -> pd.DataFrame:
     """Simulate and measure each interval (see `measured_intervals`)."""
     results = run_replications(scenario, seed, range(replications), workers=workers,
@@ -280,7 +280,7 @@ class Requirement:
 
 def simulate_requirement(scenario: Scenario, the_grid: Grid, targets: dict[str, Target],
                          start: Vector, *, seed: int, replications: int, confidence: float,
-                         workers: int | None = None, store: ResultStore | None = None,
+                         workers: Workers = None, store: ResultStore | None = None,
                          progress: Progress | None = None, max_iterations: int = 8,
                          max_corrections: int = 6,
                          on_iteration: Any = None) -> Requirement:

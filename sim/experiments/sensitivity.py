@@ -48,7 +48,7 @@ from sim.outputs import (
     write_csv,
     write_text,
 )
-from sim.runs.execution import Progress, Task, execute
+from sim.runs.execution import Progress, Task, Workers, execute
 from sim.runs.replication import ReplicationResult
 from sim.runs.runner import ReplicationError
 from sim.runs.store import ResultStore
@@ -126,7 +126,7 @@ class _Runner:
     """Runs variants of both options in batches through the store, with one progress bar."""
 
     def __init__(self, base: Scenario, option: Scenario, replications: int, seed: int,
-                 workers: int | None, store: ResultStore | None, scheduler: Any,
+                 workers: Workers, store: ResultStore | None, scheduler: Any,
                  progress: Progress | None, expected: int) -> None:
         self.options = (base, option)
         self.replications, self.seed = replications, seed
@@ -227,7 +227,7 @@ def analyse(
     replications: int | None = None,
     seed: int | None = None,
     draws: int = 0,
-    workers: int | None = None,
+    workers: Workers = None,
     store: ResultStore | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,

@@ -28,7 +28,7 @@ from scipy import stats
 from sim import analytic
 from sim.glossary import KPIS
 from sim.measures.statistics import mean_ci, met_share
-from sim.runs.execution import Progress
+from sim.runs.execution import Progress, Workers
 from sim.runs.load import offered_load
 from sim.runs.runner import run_replications
 from sim.runs.store import ResultStore
@@ -129,7 +129,7 @@ def search(
     replications: int | None = None,
     seed: int | None = None,
     confidence: float = 0.95,
-    workers: int | None = None,
+    workers: Workers = None,
     store: ResultStore | None = None,
     scheduler: Any = None,
     progress: Progress | None = None,

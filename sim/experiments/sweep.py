@@ -34,7 +34,7 @@ from sim.outputs import (
     write_csv,
     write_parquet,
 )
-from sim.runs.execution import Outcome, Progress, Task, execute
+from sim.runs.execution import Outcome, Progress, Task, Workers, execute
 from sim.runs.store import ResultStore
 from sim.scenario.sweeps import BreakEven, Point, Sweep, load_sweep
 
@@ -82,7 +82,7 @@ def run_sweep(
     sweep: Sweep,
     *,
     store: ResultStore | None = None,
-    workers: int | None = None,
+    workers: Workers = None,
     scheduler: Any = None,
     progress: Progress | None = None,
 ) -> SweepResult:

@@ -1,36 +1,31 @@
-"""KPIs: pure pandas functions of the record tables (design note 7).
+"""KPIs: pure functions of the record tables (design note 7).
 
 Nothing here knows SimPy. Every KPI is measured over the window after the warm-up: contacts and
 calls by their arrival time, advisor time by when it was spent (split at midnight). Each
 function says which definition it uses; the glossary (`sim.glossary`) holds the words.
+
+The member KPIs of a replication are asked many times: for everyone, then for each source, case
+type, label value and team. The tables are therefore read once into numpy columns
+(`MemberRecords`), and `member_kpis` measures any set of contacts as masked counts and sums over
+them; a new member KPI is a few lines there, and every group gets it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from sim.glossary import KPIS
+from sim.measures import statistics
+from sim.measures.days import LINES_KINDS, advisor_days, backlogs, split_by_day, window
 from sim.measures.money import costs, measured_days, per_on_time_answer, per_right_answer
-
-# `met_share` and `paired` are re-exported: the report reads them as `kpis.met_share`, ...
-from sim.measures.statistics import mean_ci
-from sim.measures.statistics import met_share as met_share
-from sim.measures.statistics import paired as paired
+from sim.measures.statistics import mean_ci, met_share, paired, summarize
 from sim.scenario import Scenario, minutes
 from sim.tables import Tables
-from sim.vocabulary import (
-    ADVISOR_TIME_KINDS,
-    DAY,
-    PROVIDER,
-    AdvisorTime,
-    CallOutcome,
-    ContactOutcome,
-    Step,
-    Task,
-)
+from sim.vocabulary import DAY, PROVIDER, CallOutcome, ContactOutcome, Step, Task
 
 # the labels the record tables show (`sim.vocabulary`), compared with their columns
 _CALL_ANSWERED, _CALL_ABANDONED, _CALL_CLOSED = (
@@ -38,183 +33,214 @@ _CALL_ANSWERED, _CALL_ABANDONED, _CALL_CLOSED = (
 _ANSWERED, _OPEN, _UNREACHABLE, _DEFLECTED = (
     o.label for o in (ContactOutcome.ANSWERED, ContactOutcome.OPEN, ContactOutcome.UNREACHABLE,
                       ContactOutcome.DEFLECTED))
-_HOUR_KINDS = (*ADVISOR_TIME_KINDS, "work")
-"""The columns of the advisor-day table, in hours: each kind of advisor time, and work."""
+UNANSWERED = tuple(o.label for o in (ContactOutcome.ABANDONED, ContactOutcome.CLOSED,
+                                     ContactOutcome.UNREACHABLE, ContactOutcome.OPEN))
+"""Contact outcomes in which the member never got an answer (`unanswered_rate`)."""
 
-LINES_KINDS = tuple(k.label for k in (AdvisorTime.AVAILABLE, AdvisorTime.OVERTIME,
-                                      AdvisorTime.LATE))
-"""Advisor time on the lines: the denominator of occupancy."""
-
-
-def window(scenario: Scenario) -> tuple[float, float]:
-    """The measured window in minutes: from the end of the warm-up to the end of the horizon."""
-    return scenario.horizon.warmup_days * DAY, scenario.horizon.days * DAY
-
-
-def split_by_day(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut intervals at midnight: (row of the interval, day index, minutes in that day)."""
-    start = np.asarray(start, dtype=float)
-    end = np.asarray(end, dtype=float)
-    first = np.floor(start / DAY).astype(np.int64)
-    last = np.maximum(np.ceil(end / DAY).astype(np.int64) - 1, first)
-    count = last - first + 1
-    row = np.repeat(np.arange(len(start)), count)
-    day = first[row] + (np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count))
-    piece = np.minimum(end[row], (day + 1) * DAY) - np.maximum(start[row], day * DAY)
-    return row, day, np.maximum(piece, 0.0)
+__all__ = ["ADVISOR_KPIS", "GROUP_KPIS", "LINES_KINDS", "UNANSWERED", "MemberRecords",
+           "advisor_days", "advisor_kpis", "backlogs", "call_flag_arrays", "call_flags",
+           "call_kpis", "call_kpis_from_sums", "contact_kpis", "daily", "group_kpis", "mean_ci",
+           "measured_contacts", "member_kpis", "met_share", "paired", "replication_kpis",
+           "right_on_time", "split_by_day", "summarize", "summarize_groups", "team_kpis",
+           "window"]
 
 
-def advisor_days(tables: Tables, scenario: Scenario) -> pd.DataFrame:
-    """One row per advisor and day with hours scheduled, absent, in meetings, on the lines,
-    overtime, and working; `occupancy` = work / time on the lines."""
-    frames = []
-    time = tables.advisor_time
-    row, day, piece = split_by_day(time["start"].to_numpy(), time["end"].to_numpy())
-    frames.append(pd.DataFrame({"advisor": time["advisor"].to_numpy()[row], "day": day,
-                                "kind": time["kind"].astype(str).to_numpy()[row],
-                                "hours": piece / 60}))
-    tasks = tables.tasks
-    end_time = scenario.horizon.days * DAY
-    row, day, piece = split_by_day(tasks["start_min"].to_numpy(),
-                                   np.minimum(tasks["end_min"].to_numpy(), end_time))
-    frames.append(pd.DataFrame({"advisor": tasks["advisor"].to_numpy()[row], "day": day,
-                                "kind": "work", "hours": piece / 60}))
-    long = pd.concat(frames, ignore_index=True)
-    long = long[long["day"] < scenario.horizon.days]
-    team_of = time.drop_duplicates("advisor").set_index("advisor")["team"]
-    wide = long.pivot_table(index=["advisor", "day"], columns="kind", values="hours",
-                            aggfunc="sum", fill_value=0.0, observed=True)
-    for kind in _HOUR_KINDS:
-        if kind not in wide:
-            wide[kind] = 0.0
-    wide = wide.reset_index()
-    wide.insert(1, "team", wide["advisor"].map(team_of).astype(time["team"].dtype))
-    wide["lines"] = wide[list(LINES_KINDS)].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wide["occupancy"] = np.where(wide["lines"] > 0, wide["work"] / wide["lines"], np.nan)
-    wide.insert(1, "date", pd.to_datetime(scenario.horizon.start) + pd.to_timedelta(wide["day"],
-                                                                                   unit="D"))
-    out = wide.rename(columns={k: f"{k}_hours" for k in (*_HOUR_KINDS, "lines")})
-    return out.drop(columns="day")
+def is_value(column: pd.Series, name: str) -> np.ndarray:
+    """Rows whose value is `name`, read from the category codes when the column has them
+    (comparing the labels as text costs a hundred times more)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories
+        if name not in categories:
+            return np.zeros(len(column), dtype=bool)
+        return column.cat.codes.to_numpy() == categories.get_loc(name)
+    return column.to_numpy() == name
 
 
-def call_flags(calls: pd.DataFrame, threshold_min: float) -> pd.DataFrame:
+def call_flag_arrays(calls: pd.DataFrame, threshold_min: float) -> dict[str, np.ndarray]:
     """Per call: offered, answered, abandoned, waited (found no advisor free), answered within
     the threshold, and the wait of answered calls; closed-line attempts are not offered."""
-    outcome = calls["outcome"].astype(str).to_numpy()
-    offered = outcome != _CALL_CLOSED
-    answered = outcome == _CALL_ANSWERED
+    offered = ~is_value(calls["outcome"], _CALL_CLOSED)
+    answered = is_value(calls["outcome"], _CALL_ANSWERED)
     wait = calls["wait_min"].to_numpy()
-    return pd.DataFrame({
+    return {
         "offered": offered,
         "answered": answered,
-        "abandoned": outcome == _CALL_ABANDONED,
+        "abandoned": is_value(calls["outcome"], _CALL_ABANDONED),
         "closed": ~offered,
         "waited": offered & ((wait > 0) | ~answered),
         "within": answered & (wait <= threshold_min),
         "answered_wait_min": np.where(answered, wait, 0.0),
-    }, index=calls.index)
+    }
 
 
-def call_kpis_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
-    """Inbound KPIs from summed call flags (one row per group)."""
-    offered = sums["offered"].astype(float)
-    answered = sums["answered"].astype(float)
+def call_flags(calls: pd.DataFrame, threshold_min: float) -> pd.DataFrame:
+    """`call_flag_arrays` as a table, one row per call (same index)."""
+    return pd.DataFrame(call_flag_arrays(calls, threshold_min), index=calls.index)
+
+
+def call_kpis(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Inbound KPIs from summed call flags (one value per group)."""
+    offered = np.asarray(sums["offered"], dtype=float)
+    answered = np.asarray(sums["answered"], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
+        return {
             "calls_offered": sums["offered"],
             "calls_answered": sums["answered"],
             "calls_abandoned": sums["abandoned"],
-            "abandon_rate": sums["abandoned"] / offered.where(offered > 0),
-            "p_wait": sums["waited"] / offered.where(offered > 0),
-            "asa_s": sums["answered_wait_min"] * 60 / answered.where(answered > 0),
-            "service_level": sums["within"] / offered.where(offered > 0),
+            "abandon_rate": np.where(offered > 0, sums["abandoned"] / offered, np.nan),
+            "p_wait": np.where(offered > 0, sums["waited"] / offered, np.nan),
+            "asa_s": np.where(answered > 0, sums["answered_wait_min"] * 60 / answered, np.nan),
+            "service_level": np.where(offered > 0, sums["within"] / offered, np.nan),
             "calls_closed": sums["closed"],
-        }, index=sums.index)
+        }
 
 
-def _in_window(times: pd.Series, lo: float, hi: float) -> pd.Series:
-    return (times >= lo) & (times < hi)
+def call_kpis_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """`call_kpis` of a table of summed call flags (one row per group, same index)."""
+    return pd.DataFrame(call_kpis({str(name): sums[name].to_numpy() for name in sums}),
+                        index=sums.index)
 
 
 def measured_contacts(contacts: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Contacts arriving in the measured window (the starting backlog is never measured)."""
     lo, hi = window(scenario)
-    return contacts[_in_window(contacts["arrived_min"], lo, hi) & ~contacts["backlog"]]
+    arrived = contacts["arrived_min"]
+    return contacts[(arrived >= lo) & (arrived < hi) & ~contacts["backlog"]]
 
 
-def contact_kpis(tables: Tables, scenario: Scenario,
-                 contacts: pd.DataFrame | None = None) -> dict[str, float]:
+class MemberRecords:
+    """The member tables of one replication (contacts, calls, steps, files) as numpy columns,
+    read once: which contacts are measured, what each call counts as, and the row of each
+    call's, step's and file's contact. Sets of contacts are boolean masks over its rows."""
+
+    def __init__(self, tables: Tables, scenario: Scenario) -> None:
+        lo, hi = window(scenario)
+        self.end = hi
+        contacts = self.contacts = tables.contacts
+        row = _row_finder(contacts["contact"].to_numpy())
+        arrived = self.arrived = contacts["arrived_min"].to_numpy()
+        self.measured = (arrived >= lo) & (arrived < hi) & ~contacts["backlog"].to_numpy()
+        self.answered = is_value(contacts["outcome"], _ANSWERED)
+        self.open = is_value(contacts["outcome"], _OPEN)
+        self.unreachable = is_value(contacts["outcome"], _UNREACHABLE)
+        self.unanswered = np.zeros(len(contacts), dtype=bool)
+        for label in UNANSWERED:
+            self.unanswered |= is_value(contacts["outcome"], label)
+        self.answered_min = contacts["answered_min"].to_numpy()
+        self.owed_min = contacts["owed_min"].to_numpy()
+        self.reached_min = contacts["reached_min"].to_numpy()
+        self.deadline_min = contacts["deadline_min"].to_numpy()
+        self.right_on_time = _right_on_time(self.answered, self.deadline_min, self.answered_min)
+        calls = tables.calls
+        self.call_row = row(calls["contact"].to_numpy())
+        call_arrived = calls["arrived_min"].to_numpy()
+        self.call_in_window = (call_arrived >= lo) & (call_arrived < hi)
+        self.flags = call_flag_arrays(calls, minutes(scenario.channel.service_level_threshold))
+        steps = tables.steps
+        self.step_row = row(steps["contact"].to_numpy())
+        self.expert_step = is_value(steps["step"], Step.EXPERT.label)
+        self.regional_step = is_value(steps["step"], Step.REGIONAL.label)
+        files = tables.files
+        self.file_row = row(files["contact"].to_numpy())
+        self.file_closed_min = files["closed_min"].to_numpy()
+        self.file_deadline_min = files["deadline_min"].to_numpy()
+        self.documents_requested = files["documents_requested"].to_numpy()
+        self.wrongful_request = files["wrongful_request"].to_numpy()
+        self._everyone: dict[str, float] | None = None
+
+    def rows_of(self, contacts: pd.DataFrame) -> np.ndarray:
+        """The mask of the given contacts (a subset of the contacts table)."""
+        mask = np.zeros(len(self.contacts), dtype=bool)
+        mask[_row_finder(self.contacts["contact"].to_numpy())(
+            contacts["contact"].to_numpy())] = True
+        return mask
+
+    def everyone(self) -> dict[str, float]:
+        """`member_kpis` of every contact (computed once)."""
+        if self._everyone is None:
+            self._everyone = member_kpis(self)
+        return self._everyone
+
+
+def member_kpis(records: MemberRecords, member: np.ndarray | None = None) -> dict[str, float]:
     """KPIs about members (demand, calls, callbacks, escalation, files, resolution) of the
-    contacts given (default: all), measured in the window."""
-    lo, hi = window(scenario)
-    everyone = tables.contacts if contacts is None else contacts
-    measured = measured_contacts(everyone, scenario)
-    calls = tables.calls
-    if contacts is not None:
-        calls = calls[calls["contact"].isin(everyone["contact"])]
-    flags = call_flags(calls, minutes(scenario.channel.service_level_threshold))
-    sums = flags[_in_window(calls["arrived_min"], lo, hi)].sum().to_frame().T
-    out: dict[str, float] = {"contacts": len(measured)}
-    out.update({str(k): float(v) for k, v in call_kpis_from_sums(sums).iloc[0].items()})
-    out.update(_callback_kpis(measured, hi))
-    ids = measured["contact"]
-    steps = tables.steps[tables.steps["contact"].isin(ids)]
-    escalated = steps.groupby("step", observed=False)["contact"].nunique()
-    out["escalated_experts"] = int(escalated.get(Step.EXPERT.label, 0))
-    out["handed_over_regional"] = int(escalated.get(Step.REGIONAL.label, 0))
-    out.update(_file_kpis(tables.files[tables.files["contact"].isin(ids)], hi))
-    answered = measured[measured["outcome"] == _ANSWERED]
-    hours = (answered["answered_min"] - answered["arrived_min"]) / 60
+    contacts in the `member` mask (default: all), measured in the window."""
+    measured = records.measured if member is None else records.measured & member
+    calls = (records.call_in_window if member is None
+             else records.call_in_window & member[records.call_row])
+    out: dict[str, float] = {"contacts": int(np.count_nonzero(measured))}
+    sums = {name: np.array([np.count_nonzero(flag[calls])]) for name, flag in records.flags.items()
+            if name != "answered_wait_min"}
+    sums["answered_wait_min"] = np.array([np.sum(records.flags["answered_wait_min"][calls])])
+    out.update({name: float(value[0]) for name, value in call_kpis(sums).items()})
+    out.update(_callback_kpis(records, measured))
+    step_measured = measured[records.step_row]
+    out["escalated_experts"] = _distinct(records.step_row[records.expert_step & step_measured])
+    out["handed_over_regional"] = _distinct(records.step_row[records.regional_step
+                                                             & step_measured])
+    out.update(_file_kpis(records, measured[records.file_row]))
+    answered = measured & records.answered
+    hours = pd.Series((records.answered_min[answered] - records.arrived[answered]) / 60)
     out["resolution_hours_mean"] = float(hours.mean()) if len(hours) else math.nan
     out["resolution_hours_p90"] = float(hours.quantile(0.9)) if len(hours) else math.nan
-    out["open_at_end"] = int((measured["outcome"] == _OPEN).sum())
-    outcome = measured["outcome"].astype(str)
-    out["unanswered_rate"] = _ratio(outcome.isin(UNANSWERED).sum(), len(measured))
+    out["open_at_end"] = int(np.count_nonzero(measured & records.open))
+    out["unanswered_rate"] = _ratio(np.count_nonzero(measured & records.unanswered),
+                                    np.count_nonzero(measured))
     return out
-
-
-UNANSWERED = tuple(o.label for o in (ContactOutcome.ABANDONED, ContactOutcome.CLOSED,
-                                     ContactOutcome.UNREACHABLE, ContactOutcome.OPEN))
-"""Contact outcomes in which the member never got an answer (`unanswered_rate`)."""
 
 
 def right_on_time(contacts: pd.DataFrame) -> pd.Series:
     """Per contact: its correct answer reached the member, before its deadline when it was
     owed one. A provider's wrong answer is no answer: the contact is answered (`answered_min`)
     only when the remediation reaches the member."""
-    answered = contacts["outcome"].astype(str) == _ANSWERED
-    owed = contacts["deadline_min"].notna()
-    return answered & (~owed | (contacts["answered_min"] <= contacts["deadline_min"]))
+    return pd.Series(_right_on_time(is_value(contacts["outcome"], _ANSWERED),
+                                    contacts["deadline_min"].to_numpy(dtype=float),
+                                    contacts["answered_min"].to_numpy(dtype=float)),
+                     index=contacts.index)
 
 
-def _callback_kpis(measured: pd.DataFrame, end: float) -> dict[str, float]:
-    owed = measured[measured["owed_min"].notna()]
-    reached = owed["reached_min"].notna()
+def _right_on_time(answered: np.ndarray, deadline_min: np.ndarray,
+                   answered_min: np.ndarray) -> np.ndarray:
+    return answered & (np.isnan(deadline_min) | (answered_min <= deadline_min))
+
+
+def _callback_kpis(records: MemberRecords, measured: np.ndarray) -> dict[str, float]:
+    owed = measured & ~np.isnan(records.owed_min)
+    reached = owed & ~np.isnan(records.reached_min)
     # not reached yet and the deadline still to come: the outcome is unknown, not late
-    known = reached | (owed["deadline_min"] <= end) | (owed["outcome"] != _OPEN)
-    on_time = reached & (owed["reached_min"] <= owed["deadline_min"])
-    hours = (owed.loc[reached, "reached_min"] - owed.loc[reached, "arrived_min"]) / 60
-    due = measured[measured["deadline_min"].notna() & (measured["deadline_min"] <= end)]
+    known = owed & (reached | (records.deadline_min <= records.end) | ~records.open)
+    on_time = reached & (records.reached_min <= records.deadline_min)
+    hours = pd.Series((records.reached_min[reached] - records.arrived[reached]) / 60)
+    due = measured & (records.deadline_min <= records.end)  # (NaN deadlines are never due)
     return {
-        "callbacks_owed": len(owed),
-        "callback_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
-        "right_on_time_rate": _ratio(right_on_time(due).sum(), len(due)),
+        "callbacks_owed": int(np.count_nonzero(owed)),
+        "callback_on_time_rate": _ratio(np.count_nonzero(on_time & known),
+                                        np.count_nonzero(known)),
+        "right_on_time_rate": _ratio(np.count_nonzero(records.right_on_time & due),
+                                     np.count_nonzero(due)),
         "callback_hours_p90": float(hours.quantile(0.9)) if len(hours) else math.nan,
-        "callbacks_unreachable": int((measured["outcome"] == _UNREACHABLE).sum()),
+        "callbacks_unreachable": int(np.count_nonzero(measured & records.unreachable)),
     }
 
 
-def _file_kpis(files: pd.DataFrame, end: float) -> dict[str, float]:
-    closed = files["closed_min"].notna()
-    known = closed | (files["deadline_min"] <= end)
-    on_time = closed & (files["closed_min"] <= files["deadline_min"])
+def _file_kpis(records: MemberRecords, rows: np.ndarray) -> dict[str, float]:
+    closed_min, deadline_min = records.file_closed_min[rows], records.file_deadline_min[rows]
+    closed = ~np.isnan(closed_min)
+    known = closed | (deadline_min <= records.end)
+    on_time = closed & (closed_min <= deadline_min)
     return {
-        "files_opened": len(files),
-        "file_on_time_rate": _ratio(on_time[known].sum(), known.sum()),
-        "documents_requested": int(files["documents_requested"].sum()),
-        "wrongful_requests": int(files["wrongful_request"].sum()),
+        "files_opened": int(np.count_nonzero(rows)),
+        "file_on_time_rate": _ratio(np.count_nonzero(on_time & known), np.count_nonzero(known)),
+        "documents_requested": int(records.documents_requested[rows].sum()),
+        "wrongful_requests": int(records.wrongful_request[rows].sum()),
     }
+
+
+def contact_kpis(tables: Tables, scenario: Scenario,
+                 contacts: pd.DataFrame | None = None) -> dict[str, float]:
+    """`member_kpis` of the contacts given (default: all)."""
+    records = MemberRecords(tables, scenario)
+    return member_kpis(records, None if contacts is None else records.rows_of(contacts))
 
 
 def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
@@ -243,45 +269,49 @@ def advisor_kpis(days: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
     }
 
 
-def _option_kpis(tables: Tables, scenario: Scenario, measured: pd.DataFrame,
+def _option_kpis(tables: Tables, scenario: Scenario, records: MemberRecords,
                  days: pd.DataFrame, out: dict[str, float]) -> dict[str, float]:
     """Provider, self-service and money KPIs of the measured contacts."""
     lo, hi = window(scenario)
     tasks = tables.tasks
-    remediation = tasks[(tasks["kind"] == Task.REMEDIATION.label)
-                        & _in_window(tasks["start_min"], lo, hi)]
+    start, end = tasks["start_min"].to_numpy(), tasks["end_min"].to_numpy()
+    remediation = is_value(tasks["kind"], Task.REMEDIATION.label) & (start >= lo) & (start < hi)
+    measured = records.contacts[records.measured]
     money = costs(scenario, days, measured, int(out["escalated_experts"]))
-    remediation_hours = float((np.minimum(remediation["end_min"], hi)
-                               - remediation["start_min"]).sum() / 60)
-    handed = measured[measured["handed_back_min"].notna()]
-    rework_hours = remediation_hours + float(handed["handoff_work_min"].sum()) / 60
+    remediation_hours = float((np.minimum(end[remediation], hi) - start[remediation]).sum() / 60)
+    handed = measured["handed_back_min"].notna().to_numpy()
+    rework_hours = remediation_hours + float(
+        measured["handoff_work_min"].to_numpy()[handed].sum()) / 60
+    team, outcome = measured["team"], measured["outcome"]
     return {
         "remediations": int(measured["remediated_min"].notna().sum()),
         "remediation_hours": remediation_hours,
         "cost_rework": rework_hours * scenario.staff.cost_per_hour,
-        "handoffs": int(measured["handed_back_min"].notna().sum()),
-        "provider_share": _ratio(((measured["team"] == PROVIDER)
-                                  & (measured["outcome"] != _DEFLECTED)).sum(), len(measured)),
-        "deflected": int((measured["outcome"] == _DEFLECTED).sum()),
+        "handoffs": int(np.count_nonzero(handed)),
+        "provider_share": _ratio(np.count_nonzero(is_value(team, PROVIDER)
+                                                  & ~is_value(outcome, _DEFLECTED)),
+                                 len(measured)),
+        "deflected": int(np.count_nonzero(is_value(outcome, _DEFLECTED))),
         **money,
         "cost_per_contact": _ratio(money["cost_total"], len(measured)),
         "cost_per_on_time_answer": per_on_time_answer(money["cost_total"], measured),
-        "cost_per_right_answer": per_right_answer(money["cost_total"],
-                                                  int(right_on_time(measured).sum())),
+        "cost_per_right_answer": per_right_answer(
+            money["cost_total"], int(np.count_nonzero(records.right_on_time & records.measured))),
     }
 
 
-def replication_kpis(tables: Tables, scenario: Scenario,
-                     days: pd.DataFrame | None = None) -> dict[str, float]:
+def replication_kpis(tables: Tables, scenario: Scenario, days: pd.DataFrame | None = None,
+                     records: MemberRecords | None = None) -> dict[str, float]:
     """Every KPI of the glossary for one replication, in glossary order.
 
-    `days` is the advisor-day table when already computed (see `advisor_days`).
+    `days` is the advisor-day table and `records` the member columns when already computed
+    (see `advisor_days`, `MemberRecords`).
     """
-    out = contact_kpis(tables, scenario)
+    records = MemberRecords(tables, scenario) if records is None else records
+    out = dict(records.everyone())
     days = advisor_days(tables, scenario) if days is None else days
     out.update(advisor_kpis(days, scenario))
-    out.update(_option_kpis(tables, scenario, measured_contacts(tables.contacts, scenario), days,
-                            out))
+    out.update(_option_kpis(tables, scenario, records, days, out))
     return {name: float(out[name]) for name in KPIS if name in out}
 
 
@@ -292,19 +322,82 @@ ADVISOR_KPIS = ("occupancy", "occupancy_max", "occupancy_p90", "overtime_hours",
                 "cost_per_on_time_answer", "cost_per_right_answer")
 GROUP_KPIS = [k for k in KPIS if k not in ADVISOR_KPIS]
 """KPIs that can be measured for a subset of members (by source, by label)."""
+DAILY_HOURS = ["scheduled_hours", "lines_hours", "work_hours", "meeting_hours", "absent_hours",
+               "overtime_hours"]
+"""Advisor hours of the daily table."""
 
 
-def group_kpis(tables: Tables, scenario: Scenario) -> pd.DataFrame:
+def group_kpis(tables: Tables, scenario: Scenario,
+               records: MemberRecords | None = None) -> pd.DataFrame:
     """Member KPIs by source, by case type and by each label: one row per (dimension, value),
     so that service equity between groups is visible."""
+    records = MemberRecords(tables, scenario) if records is None else records
     contacts = tables.contacts
     rows = []
     for dimension in ["source", "case_type", *scenario.labels, "team"]:
-        for value, members in contacts.groupby(dimension, observed=True):
-            kpis = contact_kpis(tables, scenario, members)
-            rows.append({"dimension": dimension, "value": str(value),
+        codes, values = _codes(contacts[dimension])
+        present = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
+        for code in (int(c) for c in np.flatnonzero(present)):
+            member = codes == code
+            # a group of everyone (a single source, say) has everyone's KPIs
+            kpis = records.everyone() if member.all() else member_kpis(records, member)
+            rows.append({"dimension": dimension, "value": str(values[code]),
                          **{k: float(kpis[k]) for k in GROUP_KPIS if k in kpis}})
     return pd.DataFrame(rows)
+
+
+def summarize_groups(groups: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Per (dimension, value, group KPI): mean and interval over replications."""
+    return statistics.summarize_groups(groups, GROUP_KPIS, level)
+
+
+def daily(tables: Tables, scenario: Scenario, days: pd.DataFrame | None = None,
+          records: MemberRecords | None = None) -> pd.DataFrame:
+    """One row per day: demand, calls and their service, advisor hours and occupancy (`days`
+    and `records` when already computed)."""
+    n_days = scenario.horizon.days
+    dates = pd.to_datetime(scenario.horizon.start) + pd.to_timedelta(np.arange(n_days), unit="D")
+    contacts = tables.contacts
+    arrived = contacts["arrived_min"].to_numpy()[~contacts["backlog"].to_numpy()]
+    per_day = np.bincount((arrived // DAY).astype(np.int64), minlength=n_days)
+    calls = tables.calls
+    flags = (call_flag_arrays(calls, minutes(scenario.channel.service_level_threshold))
+             if records is None else records.flags)
+    call_day = (calls["arrived_min"].to_numpy() // DAY).astype(np.int64)
+    sums = _count_by_day(call_day, {name: flag for name, flag in flags.items()
+                                    if name != "answered_wait_min"}, n_days)
+    wait = pd.Series(flags["answered_wait_min"]).groupby(call_day).sum()
+    sums["answered_wait_min"] = wait.reindex(np.arange(n_days), fill_value=0.0).to_numpy()
+    days = advisor_days(tables, scenario) if days is None else days
+    hours = days.groupby("date")[DAILY_HOURS].sum().reindex(dates).fillna(0.0)
+    lines, work = hours["lines_hours"].to_numpy(), hours["work_hours"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        occupancy = np.where(lines > 0, work / lines, np.nan)
+    return pd.DataFrame({
+        "date": dates,
+        "warmup": np.arange(n_days) < scenario.horizon.warmup_days,
+        "contacts": per_day[:n_days],
+        **call_kpis(sums),
+        **{column: hours[column].to_numpy() for column in DAILY_HOURS},
+        "occupancy": occupancy,
+        **backlogs(tables, n_days),
+    })
+
+
+def _count_by_day(day: np.ndarray, flags: dict[str, np.ndarray], n_days: int
+                  ) -> dict[str, np.ndarray]:
+    """For each flag, how many rows have it on each day in [0, n_days): one count of the rows
+    by (day, combination of flags), then each flag's combinations added up."""
+    pattern = np.zeros(len(day), dtype=np.int64)
+    for bit, flag in enumerate(flags.values()):
+        pattern |= flag.astype(np.int64) << bit
+    width = 1 << len(flags)
+    kept = (day >= 0) & (day < n_days)
+    counts = np.bincount(day[kept] * width + pattern[kept],
+                         minlength=n_days * width).reshape(n_days, width)
+    combinations = np.arange(width)
+    return {name: counts[:, (combinations >> bit) & 1 == 1].sum(axis=1)
+            for bit, name in enumerate(flags)}
 
 
 def team_kpis(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -324,85 +417,26 @@ def team_kpis(days: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
                                        "lines_hours", "overtime_hours", "paid_hours"])
 
 
-def daily(tables: Tables, scenario: Scenario,
-          days: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per day: demand, calls and their service, advisor hours and occupancy."""
-    n_days = scenario.horizon.days
-    dates = pd.to_datetime(scenario.horizon.start) + pd.to_timedelta(np.arange(n_days), unit="D")
-    arrived = tables.contacts.loc[~tables.contacts["backlog"], "arrived_min"]
-    per_day = np.bincount((arrived // DAY).astype(np.int64), minlength=n_days)
-    calls = tables.calls
-    flags = call_flags(calls, minutes(scenario.channel.service_level_threshold))
-    sums = flags.groupby((calls["arrived_min"] // DAY).astype(np.int64)).sum()
-    sums = sums.reindex(np.arange(n_days), fill_value=0)
-    frame = call_kpis_from_sums(sums).reset_index(drop=True)
-    frame.insert(0, "date", dates)
-    frame.insert(1, "warmup", np.arange(n_days) < scenario.horizon.warmup_days)
-    frame.insert(2, "contacts", per_day[:n_days])
-    days = advisor_days(tables, scenario) if days is None else days
-    hours = days.groupby("date")[
-        ["scheduled_hours", "lines_hours", "work_hours", "meeting_hours", "absent_hours",
-         "overtime_hours"]].sum()
-    frame = frame.merge(hours, left_on="date", right_index=True, how="left")
-    frame[hours.columns] = frame[hours.columns].fillna(0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frame["occupancy"] = np.where(frame["lines_hours"] > 0,
-                                      frame["work_hours"] / frame["lines_hours"], np.nan)
-    for column, values in backlogs(tables, n_days).items():
-        frame[column] = values
-    return frame
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column (-1 for missing) and the value of each code, in order."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories
+    codes, values = pd.factorize(column, sort=True)
+    return codes, pd.Index(values)
 
 
-def backlogs(tables: Tables, n_days: int) -> dict[str, np.ndarray]:
-    """Work waiting at the end of each day (midnight): per journey step, contacts in that step;
-    `callbacks_overdue`: callbacks owed and not made whose deadline has passed."""
-    ends = (np.arange(n_days) + 1) * DAY
-    steps = tables.steps
-    out = {}
-    for step in steps["step"].cat.categories:
-        rows = steps[steps["step"] == step]
-        start = np.sort(rows["start_min"].to_numpy())
-        finish = np.sort(rows["end_min"].fillna(np.inf).to_numpy())
-        out[f"backlog_{step}"] = (np.searchsorted(start, ends, side="left")
-                                  - np.searchsorted(finish, ends, side="left"))
-    contacts = tables.contacts
-    owed = contacts[contacts["owed_min"].notna()]
-    callback_steps = steps[steps["step"] == Step.CALLBACK.label]
-    gave_up = callback_steps.groupby("contact")["end_min"].max()
-    reached = owed["reached_min"]
-    stop = reached.where(reached.notna() | (owed["outcome"] != _UNREACHABLE),
-                         owed["contact"].map(gave_up)).fillna(np.inf)
-    deadline, stop_at = owed["deadline_min"].to_numpy(), stop.to_numpy()
-    out["callbacks_overdue"] = np.array([int(np.count_nonzero((deadline < t) & (stop_at >= t)))
-                                         for t in ends])
-    return out
+def _row_finder(ids: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A function from contact ids to their rows in the contacts table (ids are the row
+    numbers in every table a replication makes; any other table is looked up)."""
+    if np.array_equal(ids, np.arange(len(ids))):
+        return lambda wanted: np.asarray(wanted, dtype=np.int64)
+    index = pd.Index(ids)
+    return lambda wanted: np.asarray(index.get_indexer(wanted))
 
 
-def summarize(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Per KPI: mean, std, and the Student-t confidence interval of the mean over replications."""
-    rows = []
-    for name in KPIS:
-        if name not in replications:
-            continue
-        values = replications[name].dropna().to_numpy(dtype=float)
-        rows.append({"kpi": name, **mean_ci(values, level)})
-    return pd.DataFrame(rows, columns=["kpi", "mean", "std", "ci_low", "ci_high", "n"])
+def _distinct(rows: np.ndarray) -> int:
+    return len(np.unique(rows))
 
 
-def summarize_groups(groups: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Per (dimension, value, KPI): mean and interval over replications."""
-    rows = []
-    if groups.empty:
-        return pd.DataFrame(columns=["dimension", "value", "kpi", "mean", "std", "ci_low",
-                                     "ci_high", "n"])
-    for (dimension, value), frame in groups.groupby(["dimension", "value"], sort=False):
-        for name in GROUP_KPIS:
-            if name in frame:
-                values = frame[name].dropna().to_numpy(dtype=float)
-                rows.append({"dimension": dimension, "value": value, "kpi": name,
-                             **mean_ci(values, level)})
-    return pd.DataFrame(rows)
-
-
-def _ratio(numerator: float, denominator: float) -> float:
+def _ratio(numerator: float | np.integer, denominator: float | np.integer) -> float:
     return float(numerator) / float(denominator) if denominator else math.nan

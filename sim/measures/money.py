@@ -77,7 +77,7 @@ def provider_cost(scenario: Scenario, window: pd.DataFrame, measured: pd.DataFra
     assert provider is not None
     price = provider.price
     handled = measured[(measured["team"] == PROVIDER)
-                       & (measured["outcome"].astype(str) != ContactOutcome.DEFLECTED.label)]
+                       & (measured["outcome"] != ContactOutcome.DEFLECTED.label)]
     hours = window[window["team"] == PROVIDER]
     hour_minutes = (hours["date"] - pd.Timestamp(scenario.horizon.start)) / pd.Timedelta(
         minutes=1)

@@ -21,6 +21,7 @@ import math
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -71,8 +72,76 @@ def default_workers() -> int:
 
 def _context() -> BaseContext:
     """Fresh worker processes (forkserver on Linux, spawn elsewhere): never fork a parent
-    that may run threads (the progress bar does)."""
-    return get_context("forkserver" if sys.platform.startswith("linux") else "spawn")
+    that may run threads (the progress bar does). The fork server imports the simulator once
+    and every worker forked from it starts with it imported (instead of each importing numpy,
+    pandas and SciPy again)."""
+    if not sys.platform.startswith("linux"):
+        return get_context("spawn")
+    context = get_context("forkserver")
+    context.set_forkserver_preload([_compute.__module__])  # no effect once the server runs
+    return context
+
+
+class WorkerPool:
+    """Local worker processes for the whole of a command: started when a batch first needs
+    them, reused by every later batch (each option of a comparison, each level of a staffing
+    search, each round of a precision loop), stopped when the command ends. Pass it where a
+    number of workers is asked for::
+
+        with WorkerPool(2) as pool:
+            compare(options, workers=pool)
+            search(scenario, workers=pool)
+
+    Without one, each call to `execute` starts its own processes and stops them after.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else workers
+        self._executor: ProcessPoolExecutor | None = None
+        self.started_s = 0.0  # wall time spent creating the pool (the processes start lazily)
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The running pool, created at the first call."""
+        if self._executor is None:
+            started = time.perf_counter()
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context(),
+                                                 initializer=_ignore_interrupts)
+            self.started_s = time.perf_counter() - started
+        return self._executor
+
+    def terminate(self) -> None:
+        """Stop the workers at once, dropping the work in hand (Ctrl-C)."""
+        if self._executor is not None:
+            for process in list(getattr(self._executor, "_processes", {}).values()):
+                process.terminate()
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers once they are idle; the next batch would start new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.terminate()
+        else:
+            self.close()
+
+
+Workers = int | WorkerPool | None
+"""How replications run locally: that many worker processes started for the call (None: all
+cores; 1: in this process), or a `WorkerPool` kept for a whole command."""
+
+
+def worker_count(workers: Workers) -> int:
+    """How many local processes `workers` stands for."""
+    if isinstance(workers, WorkerPool):
+        return workers.workers
+    return default_workers() if workers is None else workers
 
 
 def _compute(task: Task) -> ReplicationResult:
@@ -90,7 +159,7 @@ def _guarded(task: Task) -> tuple[ReplicationResult | None, str | None]:
 def execute(
     tasks: list[Task],
     *,
-    workers: int | None = None,
+    workers: Workers = None,
     scheduler: str | None = None,
     store: ResultStore | None = None,
     version: str = "",
@@ -100,8 +169,9 @@ def execute(
     """Compute every task (skipping those already in `store`), yielding outcomes as they
     finish. `scheduler` is a Dask scheduler address (tcp:// or tls://) or a
     `distributed.Client`; otherwise `pool`, worker processes the caller keeps running between
-    calls (see `worker_pool`; it is not shut down here), or else `workers` local processes
-    started for this call (default: all cores)."""
+    calls (see `worker_pool`; it is not shut down here), or else `workers`: that many local
+    processes started for this call (default: all cores), or the processes of a `WorkerPool`
+    held for a whole command."""
     total, done = len(tasks), 0
     keys = {id(t): result_key(t.scenario, t.seed, t.replication, version, t.detail)
             for t in tasks} if store is not None else {}
@@ -126,38 +196,41 @@ def execute(
         yield outcome
 
 
-def _backend(tasks: list[Task], workers: int | None, scheduler: Any) -> Iterator[Outcome]:
+def _backend(tasks: list[Task], workers: Workers, scheduler: Any) -> Iterator[Outcome]:
     if not tasks:
         return
     if scheduler is not None:
         yield from _dask(tasks, scheduler)
         return
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(tasks) <= 1:
+    if worker_count(workers) <= 1 or len(tasks) <= 1:
         for task in tasks:
             result, error = _guarded(task)
             yield Outcome(task, result, error)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_context(),
-                               initializer=_ignore_interrupts)
+    pool = workers if isinstance(workers, WorkerPool) else WorkerPool(
+        min(worker_count(workers), len(tasks)))
+    futures: dict[Future[tuple[ReplicationResult | None, str | None]], Task] = {}
     try:
-        futures: dict[Future[tuple[ReplicationResult | None, str | None]], Task] = {
-            pool.submit(_guarded, task): task for task in tasks}
+        executor = pool.executor()
+        futures = {executor.submit(_guarded, task): task for task in tasks}
         for future in as_completed(futures):
             result, error = future.result()
             yield Outcome(futures[future], result, error)
     except BrokenProcessPool:
+        pool.close()  # a later batch starts new workers
         raise RuntimeError(
             "the worker processes could not start. In a script, call sim.run (or compare, "
             "sweep, search) under `if __name__ == \"__main__\":` so that the workers can "
             "import it safely, or pass workers=1.") from None
     except KeyboardInterrupt:
         # Ctrl-C: what is finished is already stored; the work in hand is dropped at once
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
+        pool.terminate()
         raise
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        for future in futures:  # work of this call not yet started (the caller stopped early)
+            future.cancel()
+        if pool is not workers:
+            pool.close()
 
 
 def worker_pool(workers: int | None = None) -> ProcessPoolExecutor:

@@ -42,18 +42,19 @@ def replicate(scenario: Scenario, seed: int, replication: int,
     started = time.perf_counter()
     tables = run_replication(scenario, seed, replication)
     days = kpis.advisor_days(tables, scenario)
+    records = kpis.MemberRecords(tables, scenario)  # read once, for every member KPI
 
     def kept(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if detail else frame.iloc[:0]
 
     return ReplicationResult(
         replication=replication,
-        kpis=kpis.replication_kpis(tables, scenario, days),
+        kpis=kpis.replication_kpis(tables, scenario, days, records),
         contacts=kept(tables.contacts),
         calls=kept(tables.calls),
-        daily=kpis.daily(tables, scenario, days),
+        daily=kpis.daily(tables, scenario, days, records),
         advisor_days=days,
-        groups=kpis.group_kpis(tables, scenario),
+        groups=kpis.group_kpis(tables, scenario, records),
         steps=kept(tables.steps),
         files=kept(tables.files),
         seconds=time.perf_counter() - started,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim import folders
@@ -27,7 +28,7 @@ from sim.outputs import (
     write_parquet,
     write_text,
 )
-from sim.runs.execution import Progress, Task, default_workers, execute
+from sim.runs.execution import Progress, Task, Workers, execute, worker_count
 from sim.runs.replication import ReplicationResult
 from sim.runs.store import ResultStore
 from sim.scenario import Scenario, to_toml
@@ -83,6 +84,10 @@ class RunResult:
         return folder
 
 
+TAGS = ("scenario", "replication", "seed")
+"""The columns that say where a row of a stacked table comes from."""
+
+
 class ReplicationError(RuntimeError):
     """A replication failed; the message carries its scenario, seed, number and traceback."""
 
@@ -91,7 +96,7 @@ def run(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
-    workers: int | None = None,
+    workers: Workers = None,
     progress: Progress | None = None,
     store: ResultStore | None = None,
     scheduler: Any = None,
@@ -114,14 +119,14 @@ def run(
     return assemble(scenario, seed, results, {
         "started": started.isoformat(timespec="seconds"),
         "runtime_s": round(time.perf_counter() - clock, 3),
-        "workers": workers or default_workers(),
+        "workers": worker_count(workers),
         "replications_computed": counts.get("computed", 0),
         "replications_reused": counts.get("reused", 0),
     })
 
 
 def run_replications(scenario: Scenario, seed: int, replications: Iterable[int], *,
-                     workers: int | None = None, progress: Progress | None = None,
+                     workers: Workers = None, progress: Progress | None = None,
                      store: ResultStore | None = None, scheduler: Any = None,
                      detail: bool = True, counts: dict[str, int] | None = None
                      ) -> list[ReplicationResult]:
@@ -159,12 +164,18 @@ def assemble(scenario: Scenario, seed: int, results: list[ReplicationResult],
     replications = replication_table(scenario, seed, results)
 
     def stacked(name: str) -> pd.DataFrame:
-        frames = [getattr(r, name).assign(scenario=scenario.name, replication=r.replication,
-                                          seed=seed)
-                  for r in results]
+        """The replications' tables end to end, each row tagged with its scenario,
+        replication and seed (the table is copied once, the tags added as new columns)."""
+        frames = [getattr(r, name) for r in results]
         frame = pd.concat(frames, ignore_index=True)
-        first = ["scenario", "replication", "seed"]
-        return frame[first + [c for c in frame.columns if c not in first]]
+        for column in TAGS:
+            if column in frame:  # a tag replaces a column of the same name
+                frame = frame.drop(columns=column)
+        frame.insert(0, "scenario", scenario.name)
+        frame.insert(1, "replication", np.repeat(
+            np.array([r.replication for r in results], dtype=np.int64), [len(f) for f in frames]))
+        frame.insert(2, "seed", seed)
+        return frame
 
     groups = stacked("groups")
     manifest = {
