@@ -12,7 +12,8 @@ sampled every 50 ms with psutil when it is installed). The commands:
 - `run 1M`: one replication of about a million callers (`bench/scenarios/mmc-1m.toml`: the
   benchmark's M/M/15+M queue for five months instead of one), its tables written;
 - `run year`: a year of the reference helpline (`rac-pilot-2012`), its default replications;
-- `sensitivity` and the app's first answer, when `python -m sim --help` lists those commands.
+- `sensitivity` with its defaults on the README's two options, when `python -m sim --help` lists
+  it (the app's first answer is not measured here yet).
 
 Then the cost of starting worker processes: the same batch of replications on a new pool of
 workers and on one already started (`sim.runs.execution.WorkerPool`).
@@ -58,8 +59,8 @@ COMMANDS = (
     Command("staff", ("staff", "scenarios/rac-extension-2013.toml", "-n", "10",
                       "--target", "callback_on_time_rate>=0.92")),
     Command("sweep", ("sweep", "scenarios/sweeps/das-break-even.toml")),
-    Command("sensitivity", ("sensitivity", "scenarios/das-inhouse-48h.toml"),
-            needs="sensitivity"),
+    Command("sensitivity", ("sensitivity", "scenarios/das-inhouse-48h.toml",
+                            "scenarios/das-eco-outsourced.toml"), needs="sensitivity"),
     Command("run 1M", ("run", "bench/scenarios/mmc-1m.toml")),
     Command("run year", ("run", "scenarios/rac-pilot-2012.toml")),
 )
