@@ -11,6 +11,7 @@ import gzip
 from pathlib import Path
 
 import pytest
+from test_validation import BASE_TOML
 from typer.testing import CliRunner, Result
 
 from sim import __main__ as entry
@@ -20,25 +21,7 @@ from sim.scenario.size import MAX_CONTACTS
 
 runner = CliRunner()
 
-BASE = """\
-name = "base"
-
-[horizon]
-start = 2024-01-01
-end = 2024-01-31
-
-[[sources]]
-name = "all"
-volume = { per_day = 100 }
-
-[[case_types]]
-name = "call"
-share = 1.0
-talk = { dist = "exponential", mean = "5min" }
-
-[staff]
-advisors = 5
-"""
+BASE = BASE_TOML  # the smallest valid scenario, shared with the validation tests
 
 
 def write(folder: Path, name: str, content: str | bytes) -> Path:
