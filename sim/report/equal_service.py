@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from sim.glossary import KPIS
-from sim.report.findings import title
 from sim.report.language import Words
 from sim.report.results import Results
+from sim.report.verdict import quoted_title
 
 ANCHOR = "equal-service"
 
@@ -72,13 +72,6 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _named(results: Results, name: str, words: Words) -> str:
-    """An option by its title in the reader's language, quoted."""
-    run = next((r for r in results.runs if r.scenario.name == name), None)
-    text = title(run.scenario, words) if run is not None else name
-    return f"« {text} »" if words.lang == "fr" else f"“{text}”"
-
-
 def _t(words: Words, key: str, **values: Any) -> str:
     text = TEXT[key][0 if words.lang == "en" else 1]
     return text.format(**values) if values else text
@@ -115,10 +108,11 @@ def cost_sentences(results: Results, table: pd.DataFrame, words: Words) -> list[
         diff, low, high = (float(row[k]) for k in ("diff_mean", "diff_ci_low", "diff_ci_high"))
         option = str(row["scenario"])
         if not (bool(met.get(option, True)) and bool(met.get(base, True))):
-            out.append(_t(words, "partial", option=_named(
+            out.append(_t(words, "partial", option=quoted_title(
                 results, option if not met.get(option, True) else base, words)))
         text = _t(words, "cheaper" if diff < 0 else "dearer",
-                  option=_named(results, option, words), base=_named(results, base, words),
+                  option=quoted_title(results, option, words),
+                  base=quoted_title(results, base, words),
                   amount=words.money(abs(diff)), low=words.signed("cost_total", low),
                   high=words.signed("cost_total", high))
         if not (low > 0 or high < 0):
@@ -135,7 +129,7 @@ def limits(results: Results, table: pd.DataFrame, words: Words) -> list[str]:
             limit = row.get(f"{kpi}_limit")
             if isinstance(limit, str) and limit:
                 out.append(_t(words, "out_of_reach",
-                              option=_named(results, str(row["scenario"]), words),
+                              option=quoted_title(results, str(row["scenario"]), words),
                               goal=_goal(words, kpi, str(row[f"{kpi}_target"])),
                               kpi=words.label(kpi), limit=_t(words, limit)))
     return out
@@ -163,7 +157,7 @@ def section(results: Results, words: Words) -> tuple[str, list[Any]]:
           for k in kpis)))
     rows = []
     for row in table.to_dict("records"):
-        cells = [_named(results, str(row["scenario"]), words), row["advisors_in_file"],
+        cells = [quoted_title(results, str(row["scenario"]), words), row["advisors_in_file"],
                  row["advisors_needed"]]
         for kpi in kpis:
             mean, share = float(row[f"{kpi}_mean"]), float(row[f"{kpi}_met_share"])

@@ -22,10 +22,10 @@ import plotly.graph_objects as go
 
 from sim.glossary import KPIS
 from sim.outputs import file_digest
-from sim.report.findings import title
 from sim.report.language import Words
 from sim.report.precision import decimals, value_text
 from sim.report.results import Results
+from sim.report.verdict import quoted_title
 
 ANCHOR = "sensitivity"
 WITHIN_CHANCE = "the sign changes only within chance"
@@ -123,13 +123,6 @@ NAMES: dict[str, tuple[str, str]] = {
 """Contested values in words (others are shown by their key)."""
 
 
-def _named(results: Results, name: str, words: Words) -> str:
-    """An option by its title in the reader's language, quoted."""
-    run = next((r for r in results.runs if r.scenario.name == name), None)
-    text = title(run.scenario, words) if run is not None else name
-    return f"« {text} »" if words.lang == "fr" else f"“{text}”"
-
-
 def _t(words: Words, key: str, **values: Any) -> str:
     text = TEXT[key][0 if words.lang == "en" else 1]
     return text.format(**values) if values else text
@@ -216,8 +209,8 @@ def _verdict_word(kpi: str, verdict: str) -> str:
 def sentences(results: Results, analysis: Analysis, words: Words) -> list[str]:
     """The switching values in words, then the values that switch nothing, then the draws."""
     manifest = analysis.manifest
-    option = _named(results, manifest["option"], words)
-    base = _named(results, manifest["base"], words)
+    option = quoted_title(results, manifest["option"], words)
+    base = quoted_title(results, manifest["base"], words)
     out = []
     for kpi in manifest["kpis"]:
         nominal = manifest["nominal"][kpi]
@@ -290,8 +283,8 @@ def section(results: Results, words: Words) -> tuple[str, list[go.Figure]]:
         full_html=False, include_plotlyjs=False, div_id=f"tornado-{i}", config=config)
         + "</div>" for i, fig in enumerate(figs, start=1))
     items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences(results, analysis, words))
-    intro = _t(words, "intro", option=_named(results, manifest["option"], words),
-               base=_named(results, manifest["base"], words),
+    intro = _t(words, "intro", option=quoted_title(results, manifest["option"], words),
+               base=quoted_title(results, manifest["base"], words),
                replications=manifest["replications"])
     return (f"<section id='{ANCHOR}'><h2>{html.escape(_t(words, 'title'))}</h2>"
             f"<p class='note'>{html.escape(intro)}</p><ul class='findings'>{items}</ul>"

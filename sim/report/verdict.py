@@ -38,6 +38,14 @@ def title(scenario: Scenario, words: Words) -> str:
     return scenario.title or scenario.name
 
 
+def quoted_title(results: Results, name: str, words: Words) -> str:
+    """An option of `results` by its title in the reader's language, quoted (its name when the
+    folder does not hold it)."""
+    run = next((r for r in results.runs if r.scenario.name == name), None)
+    text = title(run.scenario, words) if run is not None else name
+    return f"« {text} »" if words.lang == "fr" else f"“{text}”"
+
+
 def short_title(scenario: Scenario, words: Words,
                 others: list[Scenario] | None = None) -> str:
     """The option's title without the head it shares with the `others` (`Action sociale —
