@@ -42,13 +42,13 @@ from sim.calibration.logs import (
     Trap,
     caller_keys,
     check_days,
-    digest,
     durations,
     finish,
     problem,
     wall_clock,
 )
 from sim.calibration.queue_log import read_queue_log
+from sim.outputs import file_digest
 from sim.scenario import Issue, ScenarioError
 from sim.scenario.units import parse_duration
 
@@ -102,15 +102,15 @@ def read_log(path: Path, kind: str, mapping: dict[str, Any], timezone: str, secr
     traps: dict[Trap, int] = {}
     if kind == "queue-log":
         calls, ignored = read_queue_log(path, secret, traps)
-        log = CallLog(path, kind, digest(path), timezone, finish(calls, timezone, start, end),
+        log = CallLog(path, kind, file_digest(path), timezone, finish(calls, timezone, start, end),
                       ignored=ignored, traps=traps)
     elif kind == "calls-csv":
         calls, ignored = _calls_csv(path, mapping, timezone, secret, traps)
-        log = CallLog(path, kind, digest(path), timezone, finish(calls, timezone, start, end),
+        log = CallLog(path, kind, file_digest(path), timezone, finish(calls, timezone, start, end),
                       ignored=ignored, traps=traps)
     else:
         intervals, minutes, ignored = _intervals_csv(path, mapping, timezone, traps, start, end)
-        log = CallLog(path, kind, digest(path), timezone, pd.DataFrame(), intervals, minutes,
+        log = CallLog(path, kind, file_digest(path), timezone, pd.DataFrame(), intervals, minutes,
                       ignored, traps)
     if short > 0:
         log.traps[Trap.SHORT_ABANDONS] = int(short)

@@ -16,7 +16,6 @@ row and column it was found at, the value only for non-personal columns.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -86,15 +85,6 @@ class CallLog:
         """The last day of the log (wall clock)."""
         frame = self.intervals if self.intervals is not None else self.calls
         return pd.Timestamp(frame["wall"].max()).date()
-
-
-def digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    sha = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def read_secret(path: Path | None) -> bytes:
